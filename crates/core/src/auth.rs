@@ -1,0 +1,191 @@
+//! SASL authentication (RFC 6120 §6) with Hongyan's policy: SCRAM-SHA-256 or SCRAM-SHA-1, with
+//! channel binding (-PLUS, tls-exporter) when the server offers it; PLAIN only when the server
+//! offers no SCRAM mechanism at all (the stream is always TLS-protected by then). The server's
+//! final SCRAM signature is verified, so a server that does not know the password is refused.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use futures::{SinkExt, StreamExt};
+use sasl::client::mechanisms::{Plain, Scram};
+use sasl::client::Mechanism as SaslMechanism;
+use sasl::common::scram::{Sha1, Sha256};
+use sasl::common::{ChannelBinding, Credentials};
+use xmpp::parsers::sasl::{Auth, DefinedCondition, Mechanism as WireMechanism, Nonza, Response};
+use xmpp::parsers::sasl_cb::Type as CbType;
+use xmpp::parsers::stream_features::StreamFeatures;
+use xmpp::tokio_xmpp::xmlstream::XmppStreamElement;
+
+use crate::error::{Error, Result};
+use crate::transport::{read_error, stream_io_error, Stream};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mechanism {
+    ScramSha256Plus,
+    ScramSha1Plus,
+    ScramSha256,
+    ScramSha1,
+    Plain,
+}
+
+impl Mechanism {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::ScramSha256Plus => "SCRAM-SHA-256-PLUS",
+            Mechanism::ScramSha1Plus => "SCRAM-SHA-1-PLUS",
+            Mechanism::ScramSha256 => "SCRAM-SHA-256",
+            Mechanism::ScramSha1 => "SCRAM-SHA-1",
+            Mechanism::Plain => "PLAIN",
+        }
+    }
+
+    fn uses_channel_binding(self) -> bool {
+        matches!(self, Mechanism::ScramSha256Plus | Mechanism::ScramSha1Plus)
+    }
+}
+
+/// Picks the mechanism. `can_bind` says whether this TLS connection has tls-exporter data and
+/// the server did not rule that binding type out.
+pub fn choose(offered: &BTreeSet<String>, can_bind: bool) -> Result<Mechanism> {
+    let order = [
+        Mechanism::ScramSha256Plus,
+        Mechanism::ScramSha1Plus,
+        Mechanism::ScramSha256,
+        Mechanism::ScramSha1,
+    ];
+    for m in order {
+        if m.uses_channel_binding() && !can_bind {
+            continue;
+        }
+        if offered.contains(m.name()) {
+            return Ok(m);
+        }
+    }
+    // PLAIN is acceptable only when the server has no SCRAM at all: offering SCRAM and PLAIN
+    // and then being answered with PLAIN would be a downgrade.
+    let any_scram = offered.iter().any(|m| m.starts_with("SCRAM-"));
+    if !any_scram && offered.contains("PLAIN") {
+        return Ok(Mechanism::Plain);
+    }
+    let list = offered.iter().cloned().collect::<Vec<_>>().join(", ");
+    Err(Error::NoMechanism(if list.is_empty() { "none".into() } else { list }))
+}
+
+fn server_allows_exporter(features: &StreamFeatures) -> bool {
+    match &features.sasl_cb {
+        // XEP-0440: when the server lists its binding types, tls-exporter must be among them.
+        Some(cb) => cb.types.contains(&CbType::TlsExporter),
+        None => true,
+    }
+}
+
+fn build(mech: Mechanism, creds: Credentials) -> Result<Box<dyn SaslMechanism + Send>> {
+    let err = |e: sasl::client::MechanismError| Error::Internal(format!("SASL: {e:?}"));
+    Ok(match mech {
+        Mechanism::ScramSha256Plus | Mechanism::ScramSha256 => {
+            Box::new(Scram::<Sha256>::from_credentials(creds).map_err(err)?)
+        }
+        Mechanism::ScramSha1Plus | Mechanism::ScramSha1 => {
+            Box::new(Scram::<Sha1>::from_credentials(creds).map_err(err)?)
+        }
+        Mechanism::Plain => Box::new(Plain::from_credentials(creds).map_err(err)?),
+    })
+}
+
+/// Runs the SASL exchange on `stream`; on success the caller restarts the stream.
+pub async fn authenticate(
+    stream: &mut Stream,
+    features: &StreamFeatures,
+    channel_binding: &ChannelBinding,
+    username: &str,
+    password: &str,
+) -> Result<Mechanism> {
+    let have_exporter = matches!(channel_binding, ChannelBinding::TlsExporter(_));
+    let mech = choose(&features.sasl_mechanisms, have_exporter && server_allows_exporter(features))?;
+    let binding = if mech.uses_channel_binding() {
+        channel_binding.clone()
+    } else if have_exporter {
+        // We could bind but the server did not offer -PLUS: say so ("y"), so a server that
+        // does support it detects a stripped mechanism list.
+        ChannelBinding::Unsupported
+    } else {
+        ChannelBinding::None
+    };
+    let creds = Credentials::default()
+        .with_username(username)
+        .with_password(password.to_owned())
+        .with_channel_binding(binding);
+    let mut mechanism = build(mech, creds)?;
+    let wire = WireMechanism::from_str(mech.name()).map_err(|e| Error::Internal(e.to_string()))?;
+    let initial = mechanism.initial();
+    send(stream, Nonza::Auth(Auth { mechanism: wire, data: initial })).await?;
+    loop {
+        let element = match stream.next().await {
+            Some(Ok(el)) => el.into_read_error().map_err(read_error)?,
+            Some(Err(e)) => return Err(read_error(e)),
+            None => return Err(Error::StreamClosed("closed during authentication".into())),
+        };
+        match element {
+            XmppStreamElement::Sasl(Nonza::Challenge(challenge)) => {
+                let data = mechanism
+                    .response(&challenge.data)
+                    .map_err(|e| Error::AuthProtocol(format!("{e:?}")))?;
+                send(stream, Nonza::Response(Response { data })).await?;
+            }
+            XmppStreamElement::Sasl(Nonza::Success(success)) => {
+                mechanism
+                    .success(&success.data)
+                    .map_err(|e| Error::AuthProtocol(format!("server signature: {e:?}")))?;
+                return Ok(mech);
+            }
+            XmppStreamElement::Sasl(Nonza::Failure(failure)) => {
+                return Err(match failure.defined_condition {
+                    DefinedCondition::NotAuthorized
+                    | DefinedCondition::CredentialsExpired
+                    | DefinedCondition::AccountDisabled
+                    | DefinedCondition::InvalidAuthzid => Error::AuthFailed,
+                    other => Error::AuthProtocol(format!("{other:?}")),
+                });
+            }
+            XmppStreamElement::StreamError(e) => return Err(Error::StreamClosed(e.to_string())),
+            _ => continue,
+        }
+    }
+}
+
+async fn send(stream: &mut Stream, nonza: Nonza) -> Result<()> {
+    stream.send(&XmppStreamElement::Sasl(nonza)).await.map_err(stream_io_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn prefers_channel_binding_then_sha256() {
+        let all = set(&["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-256-PLUS", "PLAIN"]);
+        assert_eq!(choose(&all, true).unwrap(), Mechanism::ScramSha256Plus);
+        assert_eq!(choose(&all, false).unwrap(), Mechanism::ScramSha256);
+    }
+
+    #[test]
+    fn scram_offered_means_plain_is_never_chosen() {
+        // What Debian's Prosody 0.12 offers over TLS 1.3.
+        let offered = set(&["SCRAM-SHA-1", "PLAIN"]);
+        assert_eq!(choose(&offered, true).unwrap(), Mechanism::ScramSha1);
+        // Only -PLUS variants while this connection cannot bind: refuse rather than fall to PLAIN.
+        let plus_only = set(&["SCRAM-SHA-256-PLUS", "PLAIN"]);
+        assert!(matches!(choose(&plus_only, false), Err(Error::NoMechanism(_))));
+    }
+
+    #[test]
+    fn plain_only_without_any_scram() {
+        assert_eq!(choose(&set(&["PLAIN"]), true).unwrap(), Mechanism::Plain);
+        assert!(matches!(choose(&set(&["X-OAUTH2"]), true), Err(Error::NoMechanism(_))));
+        assert!(matches!(choose(&set(&[]), true), Err(Error::NoMechanism(_))));
+    }
+}

@@ -1,0 +1,224 @@
+//! The transport seam: finds the server, opens TCP, negotiates TLS (STARTTLS or direct TLS,
+//! never plaintext) with Hongyan's own certificate policy, and hands back an XML stream with the
+//! server's stream features. Everything above this module speaks stanzas only.
+
+pub mod dns;
+pub mod tls;
+
+use std::borrow::Cow;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use sasl::common::ChannelBinding;
+use tokio::io::BufStream;
+use tokio::net::TcpStream;
+use tokio_rustls::{client::TlsStream, rustls::pki_types::ServerName, TlsConnector};
+use tracing::debug;
+use xmpp::parsers::{jid::BareJid, ns, starttls, stream_features::StreamFeatures};
+use xmpp::tokio_xmpp::xmlstream::{
+    initiate_stream, PendingFeaturesRecv, ReadError, RecvFeaturesError, StreamHeader, Timeouts,
+    XmppStream, XmppStreamElement,
+};
+
+use crate::error::{Error, Result};
+use dns::Endpoint;
+
+pub type Io = BufStream<TlsStream<TcpStream>>;
+pub type Stream = XmppStream<Io>;
+
+/// How long one TCP connect may take before the next address is tried.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Idle time after which the stream reports a soft timeout (the session then pings), and the
+/// extra time after which a silent peer is declared dead.
+pub fn timeouts() -> Timeouts {
+    Timeouts { read_timeout: Duration::from_secs(90), response_timeout: Duration::from_secs(30) }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    /// SHA-256 (lowercase hex) of a certificate the user trusts for this account.
+    pub pinned_cert: Option<String>,
+}
+
+pub struct Connected {
+    pub stream: Stream,
+    pub features: StreamFeatures,
+    pub channel_binding: ChannelBinding,
+    pub endpoint: Endpoint,
+}
+
+/// Connects to the server of `jid` and returns a TLS-protected stream after the first
+/// post-TLS stream features.
+pub async fn connect(jid: &BareJid, opts: &ConnectOptions) -> Result<Connected> {
+    let domain = jid.domain().as_str();
+    let host_override = match (&opts.host, opts.port) {
+        (Some(h), p) if !h.trim().is_empty() => Some((h.trim(), p.unwrap_or(5222))),
+        (None, Some(p)) => Some((domain, p)),
+        _ => None,
+    };
+    let endpoints = dns::endpoints(domain, host_override).await?;
+    let mut first_error = None;
+    for endpoint in endpoints {
+        // With a user-given port the connection kind is a guess: try the other kind when the
+        // first one fails at the protocol level (a TLS port answering a stream header, or the
+        // reverse).
+        let kinds: &[bool] = match (host_override.is_some(), endpoint.direct_tls) {
+            (true, true) => &[true, false],
+            (true, false) => &[false, true],
+            (false, kind) => if kind { &[true] } else { &[false] },
+        };
+        for &direct_tls in kinds {
+            match connect_endpoint(jid, &endpoint, direct_tls, opts).await {
+                Ok(connected) => return Ok(connected),
+                // Definitive answers: the server was reached and spoke clearly.
+                Err(e @ (Error::CertUntrusted { .. } | Error::NoTls)) => return Err(e),
+                Err(e) => {
+                    debug!(host = %endpoint.host, port = endpoint.port, direct_tls, error = %e, "connection attempt failed");
+                    let mismatch = matches!(e, Error::StreamClosed(_) | Error::Tls(_));
+                    first_error.get_or_insert(e);
+                    if !mismatch {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| Error::Unreachable(domain.to_owned())))
+}
+
+async fn tcp(endpoint: &Endpoint) -> Result<TcpStream> {
+    let addrs: Vec<_> = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        tokio::net::lookup_host((endpoint.host.as_str(), endpoint.port)),
+    )
+    .await
+    .map_err(|_| Error::Dns(format!("looking up {} timed out", endpoint.host)))?
+    .map_err(|e| Error::Dns(format!("{}: {e}", endpoint.host)))?
+    .collect();
+    if addrs.is_empty() {
+        return Err(Error::Dns(format!("{} has no address", endpoint.host)));
+    }
+    let mut last = Error::Unreachable(endpoint.host.clone());
+    for addr in addrs {
+        match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Ok(Err(e)) => last = Error::Unreachable(format!("{addr}: {e}")),
+            Err(_) => last = Error::Timeout,
+        }
+    }
+    Err(last)
+}
+
+fn header(jid: &BareJid) -> StreamHeader<'_> {
+    StreamHeader { to: Some(Cow::Borrowed(jid.domain().as_str())), from: None, id: None }
+}
+
+async fn connect_endpoint(jid: &BareJid, endpoint: &Endpoint, direct_tls: bool, opts: &ConnectOptions) -> Result<Connected> {
+    let tcp = tcp(endpoint).await?;
+    let tcp = if direct_tls {
+        tcp
+    } else {
+        let pending = initiate_stream(BufStream::new(tcp), ns::JABBER_CLIENT, header(jid), timeouts())
+            .await
+            .map_err(stream_io_error)?;
+        let (features, mut stream) = recv_features(pending).await?;
+        if !features.can_starttls() {
+            return Err(Error::NoTls);
+        }
+        stream
+            .send(&XmppStreamElement::Starttls(starttls::Nonza::Request(starttls::Request)))
+            .await
+            .map_err(stream_io_error)?;
+        loop {
+            match stream.next().await {
+                Some(Ok(el)) => match el.into_read_error() {
+                    Ok(XmppStreamElement::Starttls(starttls::Nonza::Proceed(_))) => break,
+                    Ok(XmppStreamElement::Starttls(starttls::Nonza::Failure(_))) => {
+                        return Err(Error::Tls("the server refused to start TLS".into()))
+                    }
+                    Ok(XmppStreamElement::StreamError(e)) => return Err(Error::StreamClosed(e.to_string())),
+                    Ok(_) => continue,
+                    Err(e) => return Err(read_error(e)),
+                },
+                Some(Err(e)) => return Err(read_error(e)),
+                None => return Err(Error::StreamClosed("closed during STARTTLS".into())),
+            }
+        }
+        stream.into_inner().into_inner()
+    };
+    let (tls, channel_binding) = handshake(tcp, jid.domain().as_str(), opts.pinned_cert.as_deref()).await?;
+    let pending = initiate_stream(BufStream::new(tls), ns::JABBER_CLIENT, header(jid), timeouts())
+        .await
+        .map_err(stream_io_error)?;
+    let (features, stream) = recv_features(pending).await?;
+    Ok(Connected { stream, features, channel_binding, endpoint: Endpoint { direct_tls, ..endpoint.clone() } })
+}
+
+async fn handshake(tcp: TcpStream, domain: &str, pinned: Option<&str>) -> Result<(TlsStream<TcpStream>, ChannelBinding)> {
+    let rejected = Arc::new(Mutex::new(None));
+    let config = tls::client_config(pinned, rejected.clone())?;
+    let name = ServerName::try_from(domain.to_owned()).map_err(|e| Error::Tls(e.to_string()))?;
+    let result = tokio::time::timeout(CONNECT_TIMEOUT, TlsConnector::from(Arc::new(config)).connect(name, tcp)).await;
+    let tls = match result {
+        Err(_) => return Err(Error::Timeout),
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            let rejection = rejected.lock().ok().and_then(|mut r| r.take());
+            return Err(match rejection {
+                Some(r) => Error::CertUntrusted { fingerprint: r.fingerprint, reason: r.reason },
+                None => Error::Tls(e.to_string()),
+            });
+        }
+    };
+    let (_, conn) = tls.get_ref();
+    let channel_binding = match conn.protocol_version() {
+        Some(tokio_rustls::rustls::ProtocolVersion::TLSv1_3) => conn
+            .export_keying_material(vec![0u8; 32], b"EXPORTER-Channel-Binding", None)
+            .map(ChannelBinding::TlsExporter)
+            .unwrap_or(ChannelBinding::None),
+        // TLS 1.2 offers no tls-exporter without extended master secret checks; go without.
+        _ => ChannelBinding::None,
+    };
+    Ok((tls, channel_binding))
+}
+
+pub(crate) async fn recv_features<Io2>(pending: PendingFeaturesRecv<Io2>) -> Result<(StreamFeatures, XmppStream<Io2>)>
+where
+    Io2: tokio::io::AsyncBufRead + tokio::io::AsyncWrite + Unpin,
+{
+    pending.recv_features().await.map_err(|e| match e {
+        RecvFeaturesError::Io(e) => stream_io_error(e),
+        RecvFeaturesError::StreamError(e) => Error::StreamClosed(e.to_string()),
+    })
+}
+
+pub(crate) fn stream_io_error(e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::TimedOut => Error::Timeout,
+        io::ErrorKind::InvalidData => Error::StreamClosed(format!("unexpected data: {e}")),
+        _ => Error::StreamClosed(e.to_string()),
+    }
+}
+
+pub(crate) fn read_error(e: ReadError) -> Error {
+    match e {
+        ReadError::HardError(e) => stream_io_error(e),
+        ReadError::SoftTimeout => Error::Timeout,
+        ReadError::ParseError(e) => Error::StreamClosed(format!("malformed XML: {e}")),
+        ReadError::StreamFooterReceived => Error::StreamClosed("the server ended the stream".into()),
+    }
+}
+
+/// Restarts the stream after authentication (RFC 6120 §6.4.6) and reads the new features.
+pub(crate) async fn restart(stream: Stream, jid: &BareJid) -> Result<(StreamFeatures, Stream)> {
+    let pending = stream.initiate_reset().send_header(header(jid)).await.map_err(stream_io_error)?;
+    recv_features(pending).await
+}
