@@ -279,6 +279,7 @@ impl Client {
         if self.shared.commands.send(Command::Disconnect { reply: tx }).await.is_ok() {
             let _ = rx.await;
         }
+        self.wait_for_state(|s| s == ConnState::Offline).await;
     }
 }
 
@@ -429,11 +430,10 @@ impl Task {
     }
 
     async fn online(&mut self, mut stream: Stream) -> End {
-        match self.start_session(&mut stream).await {
-            Ok(()) => {}
-            Err(e) => return End::Lost(e),
-        }
         self.set_state(ConnState::Online, None, None);
+        if let Err(e) = self.start_session(&mut stream).await {
+            return End::Lost(e);
+        }
         loop {
             tokio::select! {
                 cmd = self.commands.recv() => {
