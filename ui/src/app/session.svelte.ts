@@ -1,0 +1,230 @@
+// The running app: start-up, which screen shows, the signed-in account, its connection and
+// presence, and the wiring from shell events to the feature stores.
+import * as ipc from '$lib/ipc/commands';
+import * as events from '$lib/ipc/events';
+import type {
+  Account,
+  AppInfo,
+  ConnState,
+  ConnectionEvent,
+  ErrorInfo,
+  MessagesEvent,
+  MessageUpdatedEvent,
+  RosterEvent,
+  Show,
+  SubscriptionRequestEvent,
+} from '$lib/ipc/types';
+import { chatStore, type ChatStore } from '../features/chat/store.svelte';
+import { rosterStore, type RosterStore } from '../features/roster/store.svelte';
+import { settingsStore, type SettingsStore } from '../features/settings/store.svelte';
+
+export type Phase = 'booting' | 'failed' | 'login' | 'main';
+
+export type Connection = {
+  state: ConnState;
+  error: ErrorInfo | null;
+  /** When the next reconnect attempt is due (ms since the epoch), if known. */
+  retryAt: number | null;
+};
+
+export class Session {
+  phase: Phase = $state('booting');
+  bootError: ErrorInfo | null = $state(null);
+  appInfo: AppInfo | null = $state(null);
+  accounts: Account[] = $state([]);
+  account: Account | null = $state(null);
+  connection: Connection = $state({ state: 'offline', error: null, retryAt: null });
+  presence: { show: Show; status: string } = $state({ show: 'online', status: '' });
+  presenceError: ErrorInfo | null = $state(null);
+  reconnecting = $state(false);
+
+  private unlisten: Array<() => void> = [];
+  /** Counts connection events for the active account, to tell whether a snapshot is stale. */
+  private connectionEvents = 0;
+
+  constructor(
+    readonly roster: RosterStore,
+    readonly chat: ChatStore,
+    readonly settings: SettingsStore,
+  ) {
+    chat.onRead = (peer) => roster.clearUnread(peer);
+  }
+
+  /** Subscribes to shell events, loads app info, settings and accounts, and picks the first screen. */
+  async boot(): Promise<void> {
+    this.phase = 'booting';
+    this.bootError = null;
+    try {
+      if (this.unlisten.length === 0) {
+        this.unlisten = await Promise.all([
+          events.onConnection((e) => this.handleConnection(e)),
+          events.onRoster((e) => this.handleRoster(e)),
+          events.onMessages((e) => this.handleMessages(e)),
+          events.onMessageUpdated((e) => this.handleMessageUpdated(e)),
+          events.onSubscriptionRequest((e) => this.handleSubscriptionRequest(e)),
+        ]);
+      }
+      const [info, settings, accounts] = await Promise.all([ipc.appInfo(), ipc.getSettings(), ipc.accounts()]);
+      this.appInfo = info;
+      this.settings.init(settings, info.locale);
+      this.accounts = accounts;
+      // The shell may already be connecting an account on its own (auto-connect).
+      const live = accounts.find((a) => a.state !== 'offline');
+      if (live) this.enter(live);
+      else this.phase = 'login';
+    } catch (e) {
+      this.bootError = e as ErrorInfo;
+      this.phase = 'failed';
+    }
+  }
+
+  dispose(): void {
+    for (const stop of this.unlisten) stop();
+    this.unlisten = [];
+  }
+
+  /** Shows the main window for `account` (after a login, or one the shell already connected). */
+  enter(account: Account): void {
+    this.account = account;
+    this.upsertAccount(account);
+    this.connection = { state: account.state, error: null, retryAt: null };
+    this.presence = { show: 'online', status: '' };
+    this.presenceError = null;
+    this.chat.reset(account.jid);
+    void this.roster.load(account.jid);
+    this.phase = 'main';
+    void this.refreshState(account.jid);
+  }
+
+  /**
+   * The connection may have changed between the shell answering login and this view listening
+   * for the account: ask once, unless an event has told us since.
+   */
+  private async refreshState(jid: string): Promise<void> {
+    const seen = this.connectionEvents;
+    try {
+      const current = (await ipc.accounts()).find((a) => a.jid === jid);
+      if (!current || this.account?.jid !== jid || this.connectionEvents !== seen) return;
+      this.account = { ...this.account, state: current.state };
+      this.connection = { ...this.connection, state: current.state };
+    } catch {
+      // Events will tell.
+    }
+  }
+
+  async logout(): Promise<void> {
+    const account = this.account;
+    if (!account) return;
+    try {
+      await ipc.logout(account.jid);
+    } finally {
+      this.leave({ ...account, state: 'offline' });
+    }
+  }
+
+  async forget(): Promise<void> {
+    const account = this.account;
+    if (!account) return;
+    await ipc.forgetAccount(account.jid);
+    this.accounts = this.accounts.filter((a) => a.jid !== account.jid);
+    this.leave(null);
+  }
+
+  private leave(updated: Account | null): void {
+    if (updated) this.upsertAccount(updated);
+    this.account = null;
+    this.chat.reset(null);
+    this.roster.reset();
+    this.connection = { state: 'offline', error: null, retryAt: null };
+    this.phase = 'login';
+  }
+
+  /** Signs in again with the saved password after the connection ended for good. */
+  async reconnect(): Promise<void> {
+    const account = this.account;
+    if (!account || this.reconnecting) return;
+    this.reconnecting = true;
+    try {
+      const updated = await ipc.login({
+        jid: account.jid,
+        password: null,
+        host: account.host,
+        port: account.port,
+        remember: true,
+        trustCertSha256: null,
+      });
+      if (this.account?.jid === updated.jid) {
+        this.account = updated;
+        this.upsertAccount(updated);
+        this.connection = { state: updated.state, error: null, retryAt: null };
+      }
+    } catch (e) {
+      this.connection = { state: 'offline', error: e as ErrorInfo, retryAt: null };
+    } finally {
+      this.reconnecting = false;
+    }
+  }
+
+  async setPresence(show: Show, status: string): Promise<void> {
+    const account = this.account;
+    if (!account) return;
+    const previous = { ...this.presence };
+    this.presence = { show, status };
+    this.presenceError = null;
+    try {
+      await ipc.setPresence(account.jid, show, status.trim() === '' ? null : status.trim());
+    } catch (e) {
+      this.presence = previous;
+      this.presenceError = e as ErrorInfo;
+    }
+  }
+
+  /** Sends a chat message; rejects with an ErrorInfo (the composer keeps the text then). */
+  async send(peer: string, body: string): Promise<void> {
+    const message = await this.chat.send(peer, body);
+    this.roster.noteMessages([message], () => true);
+  }
+
+  private upsertAccount(account: Account): void {
+    const i = this.accounts.findIndex((a) => a.jid === account.jid);
+    if (i >= 0) this.accounts[i] = account;
+    else this.accounts = [...this.accounts, account];
+  }
+
+  handleConnection(e: ConnectionEvent): void {
+    const i = this.accounts.findIndex((a) => a.jid === e.account);
+    const known = this.accounts[i];
+    if (known) this.accounts[i] = { ...known, state: e.state };
+    if (this.account?.jid !== e.account) return;
+    this.connectionEvents += 1;
+    this.account = { ...this.account, state: e.state };
+    this.connection = {
+      state: e.state,
+      error: e.error,
+      retryAt: e.retryInSecs !== null && e.retryInSecs !== undefined ? Date.now() + e.retryInSecs * 1000 : null,
+    };
+  }
+
+  handleRoster(e: RosterEvent): void {
+    this.roster.applyRoster(e);
+  }
+
+  handleSubscriptionRequest(e: SubscriptionRequestEvent): void {
+    this.roster.requests.add(e);
+  }
+
+  handleMessages(e: MessagesEvent): void {
+    if (e.account !== this.account?.jid) return;
+    // The chat store marks on-screen conversations read; only the others count as unread.
+    this.roster.noteMessages(e.messages, (peer) => this.chat.isVisible(peer));
+    this.chat.applyMessages(e.messages);
+  }
+
+  handleMessageUpdated(e: MessageUpdatedEvent): void {
+    if (e.account !== this.account?.jid) return;
+    this.chat.applyUpdate(e.message);
+    this.roster.applyUpdate(e.message);
+  }
+}
+
+export const session = new Session(rosterStore, chatStore, settingsStore);

@@ -1,0 +1,134 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Account, Message } from '$lib/ipc/types';
+
+vi.mock('$lib/ipc/commands', async (importOriginal) => ({
+  ...(await importOriginal<typeof import('$lib/ipc/commands')>()),
+  accounts: vi.fn(),
+  roster: vi.fn(() => Promise.resolve([])),
+  conversations: vi.fn(() => Promise.resolve([])),
+  history: vi.fn(() => Promise.resolve([])),
+  markRead: vi.fn(() => Promise.resolve()),
+  login: vi.fn(),
+  setPresence: vi.fn(() => Promise.resolve()),
+}));
+
+import * as ipc from '$lib/ipc/commands';
+import { ChatStore } from '../features/chat/store.svelte';
+import { RosterStore } from '../features/roster/store.svelte';
+import { SettingsStore } from '../features/settings/store.svelte';
+import { Session } from './session.svelte';
+
+const ME = 'me@example.org';
+const acc = (state: Account['state'], extra: Partial<Account> = {}): Account => ({
+  jid: ME,
+  host: null,
+  port: null,
+  pinnedCertSha256: null,
+  resource: 'r',
+  autoConnect: true,
+  createdAt: 1,
+  lastLoginAt: null,
+  hasPassword: true,
+  state,
+  ...extra,
+});
+const incoming = (id: number, peer: string): Message => ({
+  id,
+  account: ME,
+  peer,
+  direction: 'in',
+  body: 'x',
+  sentAt: id,
+  receivedAt: id,
+  originId: null,
+  stanzaId: null,
+  state: 'received',
+  error: null,
+});
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+describe('Session', () => {
+  let session: Session;
+  beforeEach(() => {
+    vi.mocked(ipc.accounts).mockReset();
+    vi.mocked(ipc.login).mockReset();
+    session = new Session(new RosterStore(), new ChatStore(), new SettingsStore());
+    session.chat.isWindowVisible = () => true;
+  });
+
+  it('catches up when the account came online before the main view listened', async () => {
+    vi.mocked(ipc.accounts).mockResolvedValue([acc('online')]);
+    session.enter(acc('connecting'));
+    expect(session.connection.state).toBe('connecting');
+    await settle();
+    expect(session.connection.state).toBe('online');
+  });
+
+  it('prefers a connection event over an older snapshot', async () => {
+    let answer: (a: Account[]) => void = () => {};
+    vi.mocked(ipc.accounts).mockReturnValue(new Promise((r) => (answer = r)));
+    session.enter(acc('connecting'));
+    session.handleConnection({ account: ME, state: 'reconnecting', error: null, retryInSecs: 3 });
+    answer([acc('online')]);
+    await settle();
+    expect(session.connection.state).toBe('reconnecting');
+    expect(session.connection.retryAt).toBeGreaterThan(Date.now());
+  });
+
+  it('counts unread only for conversations that are not on screen', async () => {
+    vi.mocked(ipc.accounts).mockResolvedValue([acc('online')]);
+    session.enter(acc('online'));
+    await settle();
+    await session.chat.open('alice@example.org');
+    session.handleMessages({ account: ME, messages: [incoming(1, 'alice@example.org'), incoming(2, 'bob@example.org')] });
+    expect(session.roster.unread('alice@example.org')).toBe(0);
+    expect(session.roster.unread('bob@example.org')).toBe(1);
+    expect(ipc.markRead).toHaveBeenCalledWith(ME, 'alice@example.org');
+
+    // Hidden window: the open chat counts as unread too.
+    session.chat.isWindowVisible = () => false;
+    session.handleMessages({ account: ME, messages: [incoming(3, 'alice@example.org')] });
+    expect(session.roster.unread('alice@example.org')).toBe(1);
+    session.chat.isWindowVisible = () => true;
+    session.chat.refreshRead();
+    expect(session.roster.unread('alice@example.org')).toBe(0);
+  });
+
+  it('ignores events for other accounts', async () => {
+    vi.mocked(ipc.accounts).mockResolvedValue([acc('online')]);
+    session.enter(acc('online'));
+    session.handleConnection({ account: 'other@example.org', state: 'offline', error: null, retryInSecs: null });
+    session.handleMessages({ account: 'other@example.org', messages: [incoming(1, 'x@example.org')] });
+    expect(session.connection.state).toBe('online');
+    expect(session.roster.entries).toHaveLength(0);
+  });
+
+  it('reconnects with the saved password and reports a failure in the banner', async () => {
+    vi.mocked(ipc.accounts).mockResolvedValue([acc('offline')]);
+    session.enter(acc('offline', { host: 'xmpp.example.org', port: 5222 }));
+    vi.mocked(ipc.login).mockRejectedValueOnce({ code: 'auth_failed', message: 'nope' });
+    await session.reconnect();
+    expect(ipc.login).toHaveBeenCalledWith({
+      jid: ME,
+      password: null,
+      host: 'xmpp.example.org',
+      port: 5222,
+      remember: true,
+      trustCertSha256: null,
+    });
+    expect(session.connection).toMatchObject({ state: 'offline', error: { code: 'auth_failed' } });
+  });
+
+  it('restores the previous presence when setting it fails', async () => {
+    vi.mocked(ipc.accounts).mockResolvedValue([acc('online')]);
+    session.enter(acc('online'));
+    vi.mocked(ipc.setPresence).mockRejectedValueOnce({ code: 'not_connected', message: 'x' });
+    await session.setPresence('dnd', ' busy ');
+    expect(ipc.setPresence).toHaveBeenCalledWith(ME, 'dnd', 'busy');
+    expect(session.presence).toEqual({ show: 'online', status: '' });
+    expect(session.presenceError?.code).toBe('not_connected');
+    await session.setPresence('away', '   ');
+    expect(ipc.setPresence).toHaveBeenLastCalledWith(ME, 'away', null);
+    expect(session.presence.show).toBe('away');
+  });
+});

@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '$lib/ipc/types';
+import { toErrorInfo } from '$lib/ipc/commands';
+import { en } from '../i18n/en';
+import { zhCN } from '../i18n/zh-CN';
+import { setLocale } from '../i18n';
+import { errorSentence, fingerprintGroups } from './errors';
+
+describe('errorSentence', () => {
+  afterEach(() => setLocale('en'));
+
+  it('has an English and a Chinese sentence for every code, distinct from the backend message', () => {
+    for (const code of ERROR_CODES) {
+      setLocale('en');
+      const english = errorSentence({ code, message: 'RAW BACKEND TEXT' });
+      setLocale('zh-CN');
+      const chinese = errorSentence({ code, message: 'RAW BACKEND TEXT' });
+      expect(english, code).toBe(en[`error.${code}`]);
+      expect(chinese, code).toBe(zhCN[`error.${code}`]);
+      expect(english).not.toContain('RAW BACKEND TEXT');
+      expect(chinese).not.toContain('RAW BACKEND TEXT');
+      expect(chinese).not.toBe(english);
+    }
+  });
+
+  it('maps codes to the right sentence', () => {
+    setLocale('en');
+    expect(errorSentence({ code: 'cert_untrusted', message: 'x' })).toBe(
+      'The server’s certificate is not trusted by this computer.',
+    );
+    setLocale('zh-CN');
+    expect(errorSentence({ code: 'auth_failed', message: 'x' })).toBe('地址或密码错误。');
+  });
+
+  it('shows the message for a code it does not know', () => {
+    setLocale('en');
+    expect(errorSentence(toErrorInfo({ code: 'brand_new', message: 'Details here' }))).toBe(
+      'Something went wrong: Details here',
+    );
+  });
+});
+
+describe('toErrorInfo', () => {
+  it('keeps ErrorInfo objects and wraps anything else as internal', () => {
+    expect(toErrorInfo({ code: 'cert_untrusted', message: 'm', fingerprint: 'ab', url: '' })).toEqual({
+      code: 'cert_untrusted',
+      message: 'm',
+      fingerprint: 'ab',
+    });
+    expect(toErrorInfo('plain string')).toEqual({ code: 'internal', message: 'plain string' });
+    expect(toErrorInfo(new Error('boom'))).toEqual({ code: 'internal', message: 'boom' });
+  });
+});
+
+describe('fingerprintGroups', () => {
+  it('groups hex into upper-case pairs whatever the separators', () => {
+    expect(fingerprintGroups('ab:cd:EF:01')).toEqual(['AB', 'CD', 'EF', '01']);
+    expect(fingerprintGroups('abcdef01')).toEqual(['AB', 'CD', 'EF', '01']);
+    expect(fingerprintGroups('a'.repeat(64))).toHaveLength(32);
+  });
+});
