@@ -9,7 +9,6 @@ APT_PACKAGES := build-essential pkg-config curl wget file openssl \
   xvfb xauth webkit2gtk-driver dbus-x11 gnome-keyring dunst libnotify-bin imagemagick
 TOOLS := $(ROOT)/.tools
 VENV  := $(ROOT)/.venv
-CARGO_FEATURES := --features hongyan/custom-protocol
 
 .PHONY: all deps apt npm venv tools ui app run test test-rust test-ui test-e2e bench bundle clean-dev
 
@@ -49,7 +48,7 @@ ui: npm
 	npm --prefix ui run build
 
 app: apt ui
-	cargo build -p hongyan $(CARGO_FEATURES)
+	cargo build -p hongyan
 
 ## ---- run: the app plus a local sandbox server (Prosody on loopback, open registration) ----
 run: apt npm app
@@ -62,7 +61,7 @@ test: deps ui
 	$(MAKE) test-e2e
 
 test-rust:
-	cargo test --workspace --exclude hongyan-tests $(CARGO_FEATURES)
+	cargo test --workspace --exclude hongyan-tests
 	cargo test -p hongyan-tests --test harness --test engine -- --test-threads 2
 
 test-ui: npm
@@ -72,13 +71,14 @@ test-e2e: app tools venv
 	cargo test -p hongyan-tests --test e2e -- --test-threads 1
 
 ## ---- benchmarks: figures, not pass/fail ----
-bench: deps app
+bench: apt ui
 	cargo bench -p hongyan-store
-	cargo run -q -p hongyan-tests --bin app-bench --release
+	cargo build -q -p hongyan --release
+	HONGYAN_APP=$(ROOT)/target/release/hongyan cargo run -q -p hongyan-tests --bin app-bench --release
 
 ## ---- installable bundles (.deb/.rpm here; .msi/.dmg on their own OS) ----
 bundle: apt npm
-	npm --prefix ui exec -- tauri build --bundles deb,rpm
+	ui/node_modules/.bin/tauri build --bundles deb,rpm
 
 clean-dev:
 	rm -rf .dev

@@ -1,1 +1,185 @@
-fn main() {}
+//! Hongyan (鸿雁), the desktop XMPP client: the Tauri shell around hongyan-core.
+//!
+//! The shell is thin: it opens the store, keeps one engine session per signed-in account,
+//! maps the UI's commands onto engine and store calls, forwards engine events to the webview
+//! (coalescing message bursts), and adds what only a desktop app has: the tray, notifications
+//! and the OS keyring.
+//!
+//! Environment: `RUST_LOG` (tracing filter), `HONGYAN_DATA_DIR` (where the database and
+//! settings live; default: the platform's app data directory), `HONGYAN_SANDBOX`
+//! (`domain,host,port` of a local test server the login screen offers).
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod events;
+mod links;
+mod navigation;
+mod notify;
+mod sandbox;
+mod secrets;
+mod settings;
+mod state;
+mod tray;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use hongyan_core::store::Store;
+use hongyan_core::Event;
+use tauri::{App, AppHandle, Emitter, Manager, RunEvent, Runtime, WindowEvent};
+use tokio::sync::broadcast;
+use tracing::{error, info, warn};
+use tracing_subscriber::EnvFilter;
+
+use crate::notify::Notifier;
+use crate::state::AppState;
+
+const DATA_DIR_ENV: &str = "HONGYAN_DATA_DIR";
+
+/// When the process started, for the first-paint figure.
+static STARTED: std::sync::LazyLock<std::time::Instant> = std::sync::LazyLock::new(std::time::Instant::now);
+const DEFAULT_LOG_FILTER: &str = "warn,hongyan=info,hongyan_core=info,hongyan_store=info";
+
+fn main() {
+    std::sync::LazyLock::force(&STARTED);
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER)),
+        )
+        .init();
+
+    let app = tauri::Builder::default()
+        .plugin(navigation::guard())
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::app::get_settings,
+            commands::app::set_settings,
+            commands::app::open_link,
+            commands::app::ui_ready,
+            commands::account::accounts,
+            commands::account::register_account,
+            commands::account::login,
+            commands::account::logout,
+            commands::account::forget_account,
+            commands::roster::roster,
+            commands::roster::add_contact,
+            commands::roster::answer_subscription,
+            commands::roster::set_presence,
+            commands::chat::conversations,
+            commands::chat::history,
+            commands::chat::send_message,
+            commands::chat::mark_read,
+        ])
+        .setup(|app| setup(app).map_err(Into::into))
+        // Closing the main window quits, tray or not: nothing keeps running unseen.
+        .on_window_event(|window, event| {
+            if window.label() == "main" && matches!(event, WindowEvent::Destroyed) {
+                window.app_handle().exit(0);
+            }
+        })
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(e) => {
+            error!(error = %e, "Hongyan could not start");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            sign_out_all(handle);
+        }
+    });
+}
+
+#[derive(Debug, thiserror::Error)]
+enum StartError {
+    #[error("no data directory: {0}")]
+    DataDir(#[source] tauri::Error),
+    #[error("cannot open the database {path}: {source}")]
+    Store {
+        path: PathBuf,
+        source: hongyan_core::store::Error,
+    },
+}
+
+fn data_dir<R: Runtime>(app: &App<R>) -> Result<PathBuf, StartError> {
+    match std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+        Some(dir) => Ok(PathBuf::from(dir)),
+        None => app.path().app_data_dir().map_err(StartError::DataDir),
+    }
+}
+
+fn setup<R: Runtime>(app: &mut App<R>) -> Result<(), StartError> {
+    let data = data_dir(app)?;
+    let db = data.join("hongyan.db");
+    let store =
+        tauri::async_runtime::block_on(Store::open(&db)).map_err(|source| StartError::Store {
+            path: db.clone(),
+            source,
+        })?;
+    info!(data = %data.display(), "store open");
+
+    let settings_path = settings::path_in(&data);
+    let settings = settings::load(&settings_path);
+    let locale = settings::os_locale();
+    let (events, bridge_rx) = broadcast::channel(state::EVENT_CAPACITY);
+    app.manage(AppState::new(
+        store,
+        events,
+        settings_path,
+        settings,
+        sandbox::from_env(),
+        locale.clone(),
+    ));
+    app.manage(Notifier::default());
+
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(events::run(bridge_rx, move |event| forward(&handle, event)));
+
+    match tray::create(app.handle(), settings.ui_language(&locale)) {
+        Ok(tray) => {
+            app.manage(tray);
+        }
+        // Desktops without a tray (or without AppIndicator) still get the window.
+        Err(e) => warn!(error = %e, "no tray icon"),
+    }
+    Ok(())
+}
+
+/// Sends one engine event to the webview, and notifies about incoming messages.
+fn forward<R: Runtime>(app: &AppHandle<R>, event: Event) {
+    if let Event::Messages { account, messages } = &event {
+        notify::messages(app, account, messages);
+    }
+    if let Err(e) = app.emit(event.name(), &event) {
+        warn!(event = event.name(), error = %e, "cannot deliver an event to the window");
+    }
+}
+
+/// Says goodbye to the servers (unavailable presence, stream close) before the process ends.
+fn sign_out_all<R: Runtime>(app: &AppHandle<R>) {
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    let clients = state.take_all();
+    if clients.is_empty() {
+        return;
+    }
+    tauri::async_runtime::block_on(async {
+        let all = async {
+            for client in clients {
+                client.disconnect().await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(3), all)
+            .await
+            .is_err()
+        {
+            warn!("some servers did not answer the sign-out in time");
+        }
+    });
+}

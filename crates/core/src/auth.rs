@@ -71,11 +71,22 @@ pub fn choose(offered: &BTreeSet<String>, can_bind: bool) -> Result<Mechanism> {
     Err(Error::NoMechanism(if list.is_empty() { "none".into() } else { list }))
 }
 
-fn server_allows_exporter(features: &StreamFeatures) -> bool {
-    match &features.sasl_cb {
-        // XEP-0440: when the server lists its binding types, tls-exporter must be among them.
-        Some(cb) => cb.types.contains(&CbType::TlsExporter),
-        None => true,
+/// Channel binding is used only when the server says (XEP-0440) that it does tls-exporter.
+/// Servers that offer -PLUS without saying which binding they do often mean tls-unique, which
+/// TLS 1.3 does not have (ejabberd 23.01 does this); binding blindly would fail the login.
+fn server_does_exporter(features: &StreamFeatures) -> bool {
+    features.sasl_cb.as_ref().is_some_and(|cb| cb.types.contains(&CbType::TlsExporter))
+}
+
+/// The GS2 channel-binding flag for a mechanism without -PLUS (RFC 5802 §6): "y" tells a server
+/// that we could bind but it does not seem to offer binding (so a stripped -PLUS is detected);
+/// when it does offer -PLUS with a binding we cannot use, the truthful answer is "n".
+fn unbound_flag(offered: &BTreeSet<String>, have_exporter: bool) -> ChannelBinding {
+    let server_offers_plus = offered.iter().any(|m| m.ends_with("-PLUS"));
+    if have_exporter && !server_offers_plus {
+        ChannelBinding::Unsupported
+    } else {
+        ChannelBinding::None
     }
 }
 
@@ -101,15 +112,11 @@ pub async fn authenticate(
     password: &str,
 ) -> Result<Mechanism> {
     let have_exporter = matches!(channel_binding, ChannelBinding::TlsExporter(_));
-    let mech = choose(&features.sasl_mechanisms, have_exporter && server_allows_exporter(features))?;
+    let mech = choose(&features.sasl_mechanisms, have_exporter && server_does_exporter(features))?;
     let binding = if mech.uses_channel_binding() {
         channel_binding.clone()
-    } else if have_exporter {
-        // We could bind but the server did not offer -PLUS: say so ("y"), so a server that
-        // does support it detects a stripped mechanism list.
-        ChannelBinding::Unsupported
     } else {
-        ChannelBinding::None
+        unbound_flag(&features.sasl_mechanisms, have_exporter)
     };
     let creds = Credentials::default()
         .with_username(username)
@@ -180,6 +187,14 @@ mod tests {
         // Only -PLUS variants while this connection cannot bind: refuse rather than fall to PLAIN.
         let plus_only = set(&["SCRAM-SHA-256-PLUS", "PLAIN"]);
         assert!(matches!(choose(&plus_only, false), Err(Error::NoMechanism(_))));
+    }
+
+    #[test]
+    fn gs2_flag_is_y_only_when_the_server_offers_no_plus() {
+        assert_eq!(unbound_flag(&set(&["SCRAM-SHA-1", "PLAIN"]), true).header(), b"y,,");
+        // ejabberd 23.01: offers -PLUS (tls-unique only) over TLS 1.3.
+        assert_eq!(unbound_flag(&set(&["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"]), true).header(), b"n,,");
+        assert_eq!(unbound_flag(&set(&["SCRAM-SHA-1"]), false).header(), b"n,,");
     }
 
     #[test]

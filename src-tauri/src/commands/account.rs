@@ -1,0 +1,308 @@
+//! Accounts: create on the server, sign in and out, forget.
+
+use hongyan_core::store::Account;
+use hongyan_core::transport::tls::normalize_fingerprint;
+use hongyan_core::{parse_bare_jid, AccountConfig, Client, ConnState, ConnectOptions};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+use tracing::{info, warn};
+
+use super::{account_key, non_blank};
+use crate::error::{Error, Result};
+use crate::secrets;
+use crate::state::AppState;
+
+/// A saved account as the UI lists it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountView {
+    #[serde(flatten)]
+    pub account: Account,
+    /// The OS keyring holds a password for it.
+    pub has_password: bool,
+    pub state: ConnState,
+}
+
+/// No `Debug`: it carries a password.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginRequest {
+    pub jid: String,
+    /// None: use the password saved in the keyring.
+    pub password: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub remember: bool,
+    pub trust_cert_sha256: Option<String>,
+}
+
+/// No `Debug`: it carries a password.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisterRequest {
+    pub jid: String,
+    pub password: String,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub trust_cert_sha256: Option<String>,
+}
+
+/// Where and how to connect: what the user typed, else what the saved account remembers.
+/// A newly trusted certificate replaces the saved pin (the engine stores it on success).
+pub fn connect_options(
+    host: Option<String>,
+    port: Option<u16>,
+    trust_cert_sha256: Option<String>,
+    saved: Option<&Account>,
+) -> Result<ConnectOptions> {
+    let host = non_blank(host);
+    if port == Some(0) {
+        return Err(Error::invalid_input("the port must be between 1 and 65535"));
+    }
+    let (host, port) = match (host, port, saved) {
+        (None, None, Some(a)) => (a.host.clone(), a.port),
+        (host, port, _) => (host, port),
+    };
+    let pinned_cert = match non_blank(trust_cert_sha256) {
+        Some(fp) => Some(normalize_fingerprint(&fp)?),
+        None => saved.and_then(|a| a.pinned_cert_sha256.clone()),
+    };
+    Ok(ConnectOptions {
+        host,
+        port,
+        pinned_cert,
+    })
+}
+
+/// A resource of our own per installation, so two devices never kick each other off.
+fn new_resource() -> String {
+    let id = hongyan_core::chat::new_id().replace('-', "");
+    format!("hongyan.{}", &id[..8.min(id.len())])
+}
+
+fn check_password(password: &str) -> Result<()> {
+    if password.is_empty() {
+        return Err(Error::invalid_input("the password is empty"));
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn accounts(state: State<'_, AppState>) -> Result<Vec<AccountView>> {
+    let accounts = state.store.accounts().await?;
+    let saved = secrets::saved(accounts.iter().map(|a| a.jid.clone()).collect()).await?;
+    Ok(accounts
+        .into_iter()
+        .zip(saved)
+        .map(|(account, has_password)| AccountView {
+            state: state.state_of(&account.jid),
+            has_password,
+            account,
+        })
+        .collect())
+}
+
+/// Creates the account on the server (XEP-0077). The UI signs in afterwards.
+#[tauri::command]
+pub async fn register_account(state: State<'_, AppState>, request: RegisterRequest) -> Result<()> {
+    let jid = parse_bare_jid(&request.jid)?;
+    check_password(&request.password)?;
+    let saved = state.store.account(jid.as_str()).await?;
+    let options = connect_options(
+        request.host,
+        request.port,
+        request.trust_cert_sha256,
+        saved.as_ref(),
+    )?;
+    hongyan_core::register(&jid, &request.password, &options).await?;
+    info!(account = %jid, "account created on the server");
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<AccountView> {
+    let jid = parse_bare_jid(&request.jid)?;
+    let account = jid.to_string();
+    let saved = state.store.account(&account).await?;
+    let password = match request.password {
+        Some(p) => p,
+        None => secrets::load(&account)
+            .await?
+            .ok_or_else(|| Error::NoSavedPassword(account.clone()))?,
+    };
+    check_password(&password)?;
+    let connect = connect_options(
+        request.host,
+        request.port,
+        request.trust_cert_sha256,
+        saved.as_ref(),
+    )?;
+    let resource = saved
+        .as_ref()
+        .map(|a| a.resource.clone())
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(new_resource);
+
+    // One session per account: a second sign-in replaces the first.
+    if let Some(old) = state.remove(&account) {
+        old.disconnect().await;
+    }
+    let config = AccountConfig {
+        jid,
+        password: password.clone(),
+        resource,
+        connect,
+    };
+    let client = Client::connect(config, state.store.clone(), state.events.clone()).await?;
+    if let Some(raced) = state.insert(client.clone()) {
+        raced.disconnect().await;
+    }
+
+    // Only a password that just worked is saved; an unchecked box removes a saved one.
+    let has_password = if request.remember {
+        match secrets::save(&account, &password).await {
+            Ok(()) => true,
+            Err(e) => {
+                warn!(account = %account, error = %e, "signed in, but the password could not be saved");
+                false
+            }
+        }
+    } else {
+        match secrets::delete(&account).await {
+            Ok(()) => false,
+            Err(e) => {
+                warn!(account = %account, error = %e, "cannot remove the saved password");
+                secrets::saved(vec![account.clone()])
+                    .await?
+                    .first()
+                    .copied()
+                    .unwrap_or(false)
+            }
+        }
+    };
+    let stored = state
+        .store
+        .account(&account)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("{account} was not saved after signing in")))?;
+    Ok(AccountView {
+        account: stored,
+        has_password,
+        state: client.state(),
+    })
+}
+
+/// Signs out; the account, its history and its saved password stay.
+#[tauri::command]
+pub async fn logout(state: State<'_, AppState>, account: String) -> Result<()> {
+    if let Some(client) = state.remove(&account_key(&account)?) {
+        client.disconnect().await;
+    }
+    Ok(())
+}
+
+/// Signs out and removes everything Hongyan keeps about the account, password included.
+#[tauri::command]
+pub async fn forget_account(state: State<'_, AppState>, account: String) -> Result<()> {
+    let account = account_key(&account)?;
+    if let Some(client) = state.remove(&account) {
+        client.disconnect().await;
+    }
+    let stored = state.store.delete_account(&account).await;
+    let keyring = secrets::delete(&account).await;
+    stored?;
+    keyring?;
+    info!(account = %account, "account forgotten");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved() -> Account {
+        Account {
+            jid: "me@example.org".into(),
+            host: Some("xmpp.example.org".into()),
+            port: Some(5223),
+            pinned_cert_sha256: Some("ab".repeat(32)),
+            resource: "hongyan.1234abcd".into(),
+            auto_connect: true,
+            created_at: 1,
+            last_login_at: None,
+        }
+    }
+
+    #[test]
+    fn typed_server_wins_over_the_saved_one() {
+        let o = connect_options(Some(" 127.0.0.1 ".into()), None, None, Some(&saved())).unwrap();
+        assert_eq!((o.host.as_deref(), o.port), (Some("127.0.0.1"), None));
+        let o = connect_options(None, Some(15222), None, Some(&saved())).unwrap();
+        assert_eq!((o.host.as_deref(), o.port), (None, Some(15222)));
+        let o = connect_options(Some("  ".into()), None, None, Some(&saved())).unwrap();
+        assert_eq!(
+            (o.host.as_deref(), o.port),
+            (Some("xmpp.example.org"), Some(5223))
+        );
+        let o = connect_options(None, None, None, None).unwrap();
+        assert_eq!((o.host, o.port, o.pinned_cert), (None, None, None));
+    }
+
+    #[test]
+    fn a_trusted_certificate_replaces_the_saved_pin() {
+        let typed = "CD:".repeat(31) + "CD";
+        let o = connect_options(None, None, Some(typed), Some(&saved())).unwrap();
+        assert_eq!(o.pinned_cert, Some("cd".repeat(32)));
+        let o = connect_options(None, None, None, Some(&saved())).unwrap();
+        assert_eq!(o.pinned_cert, Some("ab".repeat(32)));
+        let err = connect_options(None, None, Some("not-a-fingerprint".into()), None).unwrap_err();
+        assert_eq!(err.code(), "invalid_input");
+        assert_eq!(
+            connect_options(None, Some(0), None, None)
+                .unwrap_err()
+                .code(),
+            "invalid_input"
+        );
+    }
+
+    #[test]
+    fn resources_are_distinct() {
+        let (a, b) = (new_resource(), new_resource());
+        assert!(
+            a.starts_with("hongyan.") && a.len() == "hongyan.".len() + 8,
+            "{a}"
+        );
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn account_view_is_the_account_plus_two_fields() {
+        let v = serde_json::to_value(AccountView {
+            account: saved(),
+            has_password: true,
+            state: ConnState::Online,
+        })
+        .unwrap();
+        assert_eq!(v["jid"], "me@example.org");
+        assert_eq!(v["pinnedCertSha256"], "ab".repeat(32));
+        assert_eq!(v["hasPassword"], true);
+        assert_eq!(v["state"], "online");
+    }
+
+    #[test]
+    fn requests_decode_from_camel_case() {
+        let r: LoginRequest = serde_json::from_value(serde_json::json!({
+            "jid": "me@example.org", "password": null, "host": null, "port": 5222,
+            "remember": true, "trustCertSha256": null
+        }))
+        .unwrap();
+        assert!(r.password.is_none() && r.remember && r.port == Some(5222));
+        let r: RegisterRequest = serde_json::from_value(serde_json::json!({
+            "jid": "me@example.org", "password": "pw", "host": "127.0.0.1", "port": null,
+            "trustCertSha256": "ab"
+        }))
+        .unwrap();
+        assert_eq!(r.trust_cert_sha256.as_deref(), Some("ab"));
+    }
+}

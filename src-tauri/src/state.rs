@@ -1,0 +1,91 @@
+//! What the commands share: the store, the live sessions by account, the event channel the
+//! engine reports on, and the shell's settings.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use hongyan_core::store::Store;
+use hongyan_core::{Client, ConnState, Event};
+use tokio::sync::broadcast;
+
+use crate::error::{Error, Result};
+use crate::sandbox::Sandbox;
+use crate::settings::Settings;
+
+/// Room for bursts between two runs of the event bridge; the bridge drains it continuously.
+pub const EVENT_CAPACITY: usize = 4096;
+
+pub struct AppState {
+    pub store: Store,
+    pub events: broadcast::Sender<Event>,
+    pub settings_path: PathBuf,
+    pub sandbox: Option<Sandbox>,
+    /// The OS locale (BCP 47), read once at start.
+    pub locale: String,
+    settings: Mutex<Settings>,
+    clients: Mutex<HashMap<String, Client>>,
+}
+
+/// Locks a mutex even if a panicking thread poisoned it: the data is plain values that stay
+/// consistent between statements.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        events: broadcast::Sender<Event>,
+        settings_path: PathBuf,
+        settings: Settings,
+        sandbox: Option<Sandbox>,
+        locale: String,
+    ) -> AppState {
+        AppState {
+            store,
+            events,
+            settings_path,
+            sandbox,
+            locale,
+            settings: Mutex::new(settings),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        *lock(&self.settings)
+    }
+
+    pub fn set_settings(&self, settings: Settings) {
+        *lock(&self.settings) = settings;
+    }
+
+    /// The live session of `account`, if it is signed in.
+    pub fn live(&self, account: &str) -> Option<Client> {
+        lock(&self.clients).get(account).cloned()
+    }
+
+    /// The live session of `account`, or `not_connected`.
+    pub fn client(&self, account: &str) -> Result<Client> {
+        self.live(account).ok_or_else(Error::not_connected)
+    }
+
+    /// Connection state of `account` as the account list shows it.
+    pub fn state_of(&self, account: &str) -> ConnState {
+        self.live(account).map_or(ConnState::Offline, |c| c.state())
+    }
+
+    /// Registers a new session; returns the one it replaces, which the caller disconnects.
+    pub fn insert(&self, client: Client) -> Option<Client> {
+        lock(&self.clients).insert(client.jid().to_string(), client)
+    }
+
+    pub fn remove(&self, account: &str) -> Option<Client> {
+        lock(&self.clients).remove(account)
+    }
+
+    pub fn take_all(&self) -> Vec<Client> {
+        lock(&self.clients).drain().map(|(_, c)| c).collect()
+    }
+}

@@ -1,0 +1,100 @@
+//! A throwaway desktop for the app: Xvfb, a D-Bus session with an unlocked keyring, and
+//! tauri-driver, all in one process group that is ended when the test is done.
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use hongyan_tests::{free_port, port_accepts, repo_root};
+use nix::sys::signal::{killpg, Signal};
+use nix::unistd::Pid;
+use tempfile::TempDir;
+
+pub struct Desktop {
+    pub port: u16,
+    pub app: PathBuf,
+    child: std::sync::Mutex<Child>,
+    log: PathBuf,
+    _home: TempDir,
+}
+
+impl Desktop {
+    pub async fn start(sandbox: &str, ca_file: &Path) -> Result<Desktop> {
+        let root = repo_root();
+        let app = std::env::var_os("HONGYAN_APP")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join("target/debug/hongyan"));
+        if !app.exists() {
+            bail!("{} is missing: run `make app` first", app.display());
+        }
+        let driver = std::env::var_os("TAURI_DRIVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| root.join(".tools/bin/tauri-driver"));
+        if !driver.exists() {
+            bail!("{} is missing: run `make tools` first", driver.display());
+        }
+        let home = tempfile::tempdir()?;
+        let data = home.path().join("data");
+        let port = free_port();
+        let native = free_port();
+        let log = hongyan_tests::artifacts_dir().join("e2e-desktop.log");
+        let out = std::fs::File::create(&log)?;
+        let script = format!(
+            "printf e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
+             exec '{}' --port {port} --native-port {native} --native-driver /usr/bin/WebKitWebDriver",
+            driver.display()
+        );
+        let mut cmd = Command::new("xvfb-run");
+        cmd.args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "sh", "-c", &script])
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("share"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("HONGYAN_DATA_DIR", &data)
+            .env("HONGYAN_SANDBOX", sandbox)
+            .env("SSL_CERT_FILE", ca_file)
+            .env("LANG", "en_US.UTF-8")
+            .env("LC_ALL", "en_US.UTF-8")
+            .env("RUST_LOG", "info,hongyan=debug,hongyan_core=debug")
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .process_group(0);
+        let child = cmd.spawn().context("starting xvfb-run")?;
+        let desktop = Desktop { port, app, child: std::sync::Mutex::new(child), log, _home: home };
+        for _ in 0..200 {
+            if port_accepts(port) {
+                return Ok(desktop);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let tail = desktop.log_tail(30);
+        desktop.stop().await;
+        bail!("tauri-driver did not listen on {port}:\n{tail}")
+    }
+
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<_> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// Ends the whole process group: Xvfb, D-Bus, keyring, tauri-driver and the app.
+    pub async fn stop(&self) {
+        let mut child = match self.child.lock() {
+            Ok(c) => c,
+            Err(p) => p.into_inner(),
+        };
+        let group = Pid::from_raw(child.id() as i32);
+        let _ = killpg(group, Signal::SIGTERM);
+        for _ in 0..50 {
+            if matches!(child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = killpg(group, Signal::SIGKILL);
+        let _ = child.wait();
+    }
+}
