@@ -38,7 +38,11 @@ impl Drop for Group {
 }
 
 fn spawn_group(cmd: &mut Command) -> Result<Group> {
-    Ok(Group(cmd.process_group(0).spawn().with_context(|| format!("starting {cmd:?}"))?))
+    Ok(Group(
+        cmd.process_group(0)
+            .spawn()
+            .with_context(|| format!("starting {cmd:?}"))?,
+    ))
 }
 
 /// Reads the first stdout line of `child` (Xvfb's display number, dbus-daemon's address).
@@ -51,13 +55,27 @@ fn first_line(child: &mut Child) -> Result<String> {
 
 fn children_map() -> HashMap<u32, Vec<u32>> {
     let mut map: HashMap<u32, Vec<u32>> = HashMap::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else { return map };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return map;
+    };
     for entry in dir.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
         // The command name may contain spaces; fields after the closing parenthesis are fixed.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
-        let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        let Some(ppid) = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
         map.entry(ppid).or_default().push(pid);
     }
     map
@@ -77,7 +95,9 @@ fn tree(root: u32) -> Vec<u32> {
 }
 
 fn pss_kib(pid: u32) -> u64 {
-    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else { return 0 };
+    let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
+        return 0;
+    };
     text.lines()
         .find_map(|l| l.strip_prefix("Pss:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
@@ -85,7 +105,10 @@ fn pss_kib(pid: u32) -> u64 {
 }
 
 fn comm(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_owned()
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 struct Run {
@@ -122,7 +145,9 @@ fn one_run(app: &Path, display: &str, bus: &str) -> Result<Run> {
             }
         }
     });
-    let (painted, reported_ms) = rx.recv_timeout(Duration::from_secs(60)).context("no first paint within 60 s")?;
+    let (painted, reported_ms) = rx
+        .recv_timeout(Duration::from_secs(60))
+        .context("no first paint within 60 s")?;
     let first_paint_ms = painted.duration_since(started).as_secs_f64() * 1000.0;
     std::thread::sleep(IDLE_BEFORE_MEMORY);
     let mut parts = Vec::new();
@@ -133,17 +158,29 @@ fn one_run(app: &Path, display: &str, bus: &str) -> Result<Run> {
         parts.push((comm(pid), kib as f64 / 1024.0));
     }
     drop(group);
-    Ok(Run { first_paint_ms, reported_ms, pss_mib: total as f64 / 1024.0, parts })
+    Ok(Run {
+        first_paint_ms,
+        reported_ms,
+        pss_mib: total as f64 / 1024.0,
+        parts,
+    })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 fn main() -> Result<()> {
-    let runs: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(5);
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5);
     let app: PathBuf = std::env::var_os("HONGYAN_APP")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target/debug/hongyan"));
@@ -151,17 +188,30 @@ fn main() -> Result<()> {
         bail!("{} is missing: run `make app` first", app.display());
     }
     let mut xvfb = Command::new("Xvfb");
-    xvfb.args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    xvfb.args([
+        "-displayfd",
+        "1",
+        "-screen",
+        "0",
+        "1280x800x24",
+        "-nolisten",
+        "tcp",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null());
     let mut xvfb = spawn_group(&mut xvfb)?;
     let display = format!(":{}", first_line(&mut xvfb.0)?);
     let mut dbus = Command::new("dbus-daemon");
-    dbus.args(["--session", "--nofork", "--print-address=1"]).stdout(Stdio::piped()).stderr(Stdio::null());
+    dbus.args(["--session", "--nofork", "--print-address=1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
     let mut dbus = spawn_group(&mut dbus)?;
     let bus = first_line(&mut dbus.0)?;
 
-    println!("app.bench  {} under Xvfb {display}, {runs} runs", app.display());
+    println!(
+        "app.bench  {} under Xvfb {display}, {runs} runs",
+        app.display()
+    );
     let mut results = Vec::new();
     for i in 0..runs {
         let run = one_run(&app, &display, &bus)?;
@@ -175,13 +225,25 @@ fn main() -> Result<()> {
         results.push(run);
     }
     if let Some(last) = results.last() {
-        let parts: Vec<_> = last.parts.iter().map(|(n, m)| format!("{n} {m:.1}")).collect();
+        let parts: Vec<_> = last
+            .parts
+            .iter()
+            .map(|(n, m)| format!("{n} {m:.1}"))
+            .collect();
         println!("  process tree of the last run (MiB): {}", parts.join(", "));
     }
     let paint: Vec<f64> = results.iter().map(|r| r.first_paint_ms).collect();
     let pss: Vec<f64> = results.iter().map(|r| r.pss_mib).collect();
-    let (pmin, pmax) = (paint.iter().cloned().fold(f64::MAX, f64::min), paint.iter().cloned().fold(0.0, f64::max));
-    println!("app.first_paint   median {:.0} ms  (min {:.0}, max {:.0})  target < 1000 ms", median(paint), pmin, pmax);
+    let (pmin, pmax) = (
+        paint.iter().cloned().fold(f64::MAX, f64::min),
+        paint.iter().cloned().fold(0.0, f64::max),
+    );
+    println!(
+        "app.first_paint   median {:.0} ms  (min {:.0}, max {:.0})  target < 1000 ms",
+        median(paint),
+        pmin,
+        pmax
+    );
     println!("app.idle_pss      median {:.1} MiB  (tree: app + WebKit processes, after {} s idle)  target < 150 MiB",
         median(pss), IDLE_BEFORE_MEMORY.as_secs());
     drop(dbus);

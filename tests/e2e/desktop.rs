@@ -47,22 +47,37 @@ impl Desktop {
             driver.display()
         );
         let mut cmd = Command::new("xvfb-run");
-        cmd.args(["-a", "-s", "-screen 0 1280x800x24", "dbus-run-session", "--", "sh", "-c", &script])
-            .env("HOME", home.path())
-            .env("XDG_DATA_HOME", home.path().join("share"))
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env("HONGYAN_DATA_DIR", &data)
-            .env("HONGYAN_SANDBOX", sandbox)
-            .env("SSL_CERT_FILE", ca_file)
-            .env("LANG", "en_US.UTF-8")
-            .env("LC_ALL", "en_US.UTF-8")
-            .env("RUST_LOG", "info,hongyan=debug,hongyan_core=debug")
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .process_group(0);
+        cmd.args([
+            "-a",
+            "-s",
+            "-screen 0 1280x800x24",
+            "dbus-run-session",
+            "--",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("share"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("HONGYAN_DATA_DIR", &data)
+        .env("HONGYAN_SANDBOX", sandbox)
+        .env("SSL_CERT_FILE", ca_file)
+        .env("LANG", "en_US.UTF-8")
+        .env("LC_ALL", "en_US.UTF-8")
+        .env("RUST_LOG", "info,hongyan=debug,hongyan_core=debug")
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        .process_group(0);
         let child = cmd.spawn().context("starting xvfb-run")?;
-        let desktop = Desktop { port, app, child: std::sync::Mutex::new(child), log, _home: home };
+        let desktop = Desktop {
+            port,
+            app,
+            child: std::sync::Mutex::new(child),
+            log,
+            _home: home,
+        };
         for _ in 0..200 {
             if port_accepts(port) {
                 return Ok(desktop);

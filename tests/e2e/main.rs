@@ -11,7 +11,9 @@ mod webdriver;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
-use hongyan_tests::{artifacts_dir, unique_user, Peer, ServerKind, ServerOptions, TestCa, XmppServer};
+use hongyan_tests::{
+    artifacts_dir, unique_user, Peer, ServerKind, ServerOptions, TestCa, XmppServer,
+};
 
 use desktop::Desktop;
 use webdriver::Session;
@@ -31,7 +33,12 @@ async fn create_account_see_contact_and_chat_both_ways() -> Result<()> {
     let them = unique_user("e2epeer");
     server.register(&them, "peer-pw").await?;
     let mut peer = Peer::start(&*server, &them, "peer-pw", false).await?;
-    let sandbox = format!("{},{},{}", server.domain(), server.host(), server.c2s_port());
+    let sandbox = format!(
+        "{},{},{}",
+        server.domain(),
+        server.host(),
+        server.c2s_port()
+    );
     let desktop = Desktop::start(&sandbox, ca.ca_path()).await?;
     let result = scenario(&desktop, &*server, &mut peer).await;
     if result.is_err() {
@@ -55,30 +62,55 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     let peer_jid = peer.bare_jid().to_owned();
 
     // Create an account through the login screen, on the sandbox server it offers.
-    let jid_field = wd.wait(&tid("login-jid"), UI_WAIT).await.context("login screen")?;
+    let jid_field = wd
+        .wait(&tid("login-jid"), UI_WAIT)
+        .await
+        .context("login screen")?;
     wd.screenshot(&shots.join("e2e-login-en.png")).await?;
-    wd.click(&wd.wait(&tid("sandbox-use"), UI_WAIT).await?).await?;
+    wd.click(&wd.wait(&tid("sandbox-use"), UI_WAIT).await?)
+        .await?;
     wd.clear(&jid_field).await?;
     wd.type_text(&jid_field, &my_jid).await?;
-    wd.type_text(&wd.wait(&tid("login-password"), UI_WAIT).await?, "e2e-密码-1").await?;
-    wd.type_text(&wd.wait(&tid("login-password2"), UI_WAIT).await?, "e2e-密码-1").await?;
+    wd.type_text(
+        &wd.wait(&tid("login-password"), UI_WAIT).await?,
+        "e2e-密码-1",
+    )
+    .await?;
+    wd.type_text(
+        &wd.wait(&tid("login-password2"), UI_WAIT).await?,
+        "e2e-密码-1",
+    )
+    .await?;
     wd.screenshot(&shots.join("e2e-register-en.png")).await?;
-    wd.click(&wd.wait(&tid("login-submit"), UI_WAIT).await?).await?;
-    wd.wait(&tid("main-view"), UI_WAIT).await.context("main view after creating the account")?;
-    let shown = wd.text(&wd.wait(&tid("account-jid"), UI_WAIT).await?).await?;
+    wd.click(&wd.wait(&tid("login-submit"), UI_WAIT).await?)
+        .await?;
+    wd.wait(&tid("main-view"), UI_WAIT)
+        .await
+        .context("main view after creating the account")?;
+    let shown = wd
+        .text(&wd.wait(&tid("account-jid"), UI_WAIT).await?)
+        .await?;
     ensure!(shown.contains(&my_jid), "account header shows {shown:?}");
 
     // Add the peer; it accepts, and its presence shows in the buddy list.
-    wd.click(&wd.wait(&tid("add-contact-open"), UI_WAIT).await?).await?;
-    wd.type_text(&wd.wait(&tid("add-contact-jid"), UI_WAIT).await?, &peer_jid).await?;
-    wd.click(&wd.wait(&tid("add-contact-submit"), UI_WAIT).await?).await?;
+    wd.click(&wd.wait(&tid("add-contact-open"), UI_WAIT).await?)
+        .await?;
+    wd.type_text(&wd.wait(&tid("add-contact-jid"), UI_WAIT).await?, &peer_jid)
+        .await?;
+    wd.click(&wd.wait(&tid("add-contact-submit"), UI_WAIT).await?)
+        .await?;
     let buddy = format!("[data-testid='buddy-item'][data-jid='{peer_jid}']");
     wd.wait(&format!("{buddy}:not([data-show='offline'])"), UI_WAIT)
         .await
         .context("peer online in the buddy list")?;
     peer.set_presence(Some("away"), Some("开会中 📅")).await?;
-    let away = wd.wait(&format!("{buddy}[data-show='away']"), UI_WAIT).await.context("away presence")?;
-    wd.wait_text(&buddy, UI_WAIT, |t| t.contains("开会中")).await.context("status text in the list")?;
+    let away = wd
+        .wait(&format!("{buddy}[data-show='away']"), UI_WAIT)
+        .await
+        .context("away presence")?;
+    wd.wait_text(&buddy, UI_WAIT, |t| t.contains("开会中"))
+        .await
+        .context("status text in the list")?;
     wd.screenshot(&shots.join("e2e-roster-en.png")).await?;
 
     // Chat both ways.
@@ -88,28 +120,39 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     wd.type_text(&composer, "\u{E007}").await?; // Enter
     let got = peer.wait_message_from(&my_jid, UI_WAIT).await?;
     ensure!(got.body.as_deref() == Some(TO_PEER), "peer got {got:?}");
-    wd.wait("[data-testid='message'][data-direction='out'][data-state='sent']", UI_WAIT)
-        .await
-        .context("own message marked sent")?;
+    wd.wait(
+        "[data-testid='message'][data-direction='out'][data-state='sent']",
+        UI_WAIT,
+    )
+    .await
+    .context("own message marked sent")?;
     peer.send(&my_jid, FROM_PEER).await?;
-    wd.wait_text("[data-testid='message'][data-direction='in'] [data-testid='message-body']", UI_WAIT, |t| {
-        t.contains(FROM_PEER)
-    })
+    wd.wait_text(
+        "[data-testid='message'][data-direction='in'] [data-testid='message-body']",
+        UI_WAIT,
+        |t| t.contains(FROM_PEER),
+    )
     .await
     .context("incoming message shown")?;
     wd.screenshot(&shots.join("e2e-chat-en.png")).await?;
 
     // Switch to Chinese in settings; the window follows at once.
-    wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?).await?;
-    wd.select(&wd.wait(&tid("settings-language"), UI_WAIT).await?, "zh-CN").await?;
+    wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?)
+        .await?;
+    wd.select(&wd.wait(&tid("settings-language"), UI_WAIT).await?, "zh-CN")
+        .await?;
     wd.screenshot(&shots.join("e2e-settings-zh.png")).await?;
-    wd.click(&wd.wait(&tid("settings-close"), UI_WAIT).await?).await?;
-    let lang = wd.execute("return document.documentElement.lang", vec![]).await?;
+    wd.click(&wd.wait(&tid("settings-close"), UI_WAIT).await?)
+        .await?;
+    let lang = wd
+        .execute("return document.documentElement.lang", vec![])
+        .await?;
     ensure!(lang == "zh-CN", "html lang is {lang}");
     wd.screenshot(&shots.join("e2e-chat-zh.png")).await?;
 
     // Log out: back to the login screen, in Chinese.
-    wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?).await?;
+    wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?)
+        .await?;
     wd.click(&wd.wait(&tid("logout"), UI_WAIT).await?).await?;
     wd.wait(&tid("login-jid"), UI_WAIT).await?;
     wd.screenshot(&shots.join("e2e-login-zh.png")).await?;

@@ -21,12 +21,25 @@ impl Session {
     pub async fn start(port: u16, capabilities: Value) -> Result<Session> {
         // reqwest shares the process's rustls; pick the same provider the engine uses.
         let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
         let root = format!("http://127.0.0.1:{port}");
         let body = json!({ "capabilities": { "alwaysMatch": capabilities } });
-        let value = call(&http, reqwest::Method::POST, &format!("{root}/session"), Some(body)).await?;
-        let id = value["sessionId"].as_str().ok_or_else(|| anyhow!("no session id in {value}"))?;
-        Ok(Session { http, base: format!("{root}/session/{id}") })
+        let value = call(
+            &http,
+            reqwest::Method::POST,
+            &format!("{root}/session"),
+            Some(body),
+        )
+        .await?;
+        let id = value["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no session id in {value}"))?;
+        Ok(Session {
+            http,
+            base: format!("{root}/session/{id}"),
+        })
     }
 
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Result<Value> {
@@ -35,10 +48,18 @@ impl Session {
 
     pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
         let v = self
-            .cmd(reqwest::Method::POST, "/elements", Some(json!({"using": "css selector", "value": css})))
+            .cmd(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
             .await?;
         Ok(v.as_array()
-            .map(|a| a.iter().filter_map(|e| e[ELEMENT_KEY].as_str().map(|s| Element(s.to_owned()))).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str().map(|s| Element(s.to_owned())))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
@@ -57,7 +78,12 @@ impl Session {
     }
 
     /// Waits until some element matching `css` has text satisfying `pred`.
-    pub async fn wait_text(&self, css: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> Result<Element> {
+    pub async fn wait_text(
+        &self,
+        css: &str,
+        timeout: Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> Result<Element> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             for e in self.find_all(css).await? {
@@ -73,28 +99,53 @@ impl Session {
     }
 
     pub async fn click(&self, e: &Element) -> Result<()> {
-        self.cmd(reqwest::Method::POST, &format!("/element/{}/click", e.0), Some(json!({}))).await?;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{}/click", e.0),
+            Some(json!({})),
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn clear(&self, e: &Element) -> Result<()> {
-        self.cmd(reqwest::Method::POST, &format!("/element/{}/clear", e.0), Some(json!({}))).await?;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{}/clear", e.0),
+            Some(json!({})),
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn type_text(&self, e: &Element, text: &str) -> Result<()> {
-        self.cmd(reqwest::Method::POST, &format!("/element/{}/value", e.0), Some(json!({"text": text})))
-            .await?;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{}/value", e.0),
+            Some(json!({"text": text})),
+        )
+        .await?;
         Ok(())
     }
 
     pub async fn text(&self, e: &Element) -> Result<String> {
-        let v = self.cmd(reqwest::Method::GET, &format!("/element/{}/text", e.0), None).await?;
+        let v = self
+            .cmd(
+                reqwest::Method::GET,
+                &format!("/element/{}/text", e.0),
+                None,
+            )
+            .await?;
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
-        self.cmd(reqwest::Method::POST, "/execute/sync", Some(json!({"script": script, "args": args}))).await
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
     }
 
     /// Selects `value` in a <select> and lets the app see the change.
@@ -110,7 +161,8 @@ impl Session {
 
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
         let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await?;
-        let data = base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default())?;
+        let data =
+            base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default())?;
         std::fs::write(path, data).with_context(|| format!("writing {}", path.display()))
     }
 
@@ -120,12 +172,20 @@ impl Session {
     }
 }
 
-async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<Value>) -> Result<Value> {
+async fn call(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+) -> Result<Value> {
     let mut req = http.request(method, url);
     if let Some(body) = body {
         req = req.json(&body);
     }
-    let resp = req.send().await.with_context(|| format!("WebDriver request {url}"))?;
+    let resp = req
+        .send()
+        .await
+        .with_context(|| format!("WebDriver request {url}"))?;
     let status = resp.status();
     let v: Value = resp.json().await.context("WebDriver answer is not JSON")?;
     if !status.is_success() {

@@ -28,7 +28,9 @@ async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result
     let my_jid = client.jid().to_string();
 
     // Add the peer; it accepts and asks back, Hongyan approves (we asked first) and sees it online.
-    client.add_contact(&peer_jid, Some("测试伙伴".into())).await?;
+    client
+        .add_contact(&peer_jid, Some("测试伙伴".into()))
+        .await?;
     wait_event(&mut rx, "peer online in the roster", |e| match e {
         Event::Roster { contacts, .. } => contacts
             .iter()
@@ -38,14 +40,22 @@ async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result
     .await
     .with_context(|| format!("peer log:\n{}", peer.log_tail(30)))?;
     let contact = client.contact(peer_jid.as_str());
-    ensure!(contact.in_roster && contact.name.as_deref() == Some("测试伙伴"), "{contact:?}");
+    ensure!(
+        contact.in_roster && contact.name.as_deref() == Some("测试伙伴"),
+        "{contact:?}"
+    );
 
     // Hongyan → peer, with the origin-id the store knows.
     let sent = client.send_chat(&peer_jid, TO_PEER).await?;
     ensure!(sent.state == MessageState::Pending);
     let got = peer.wait_message_from(&my_jid, WAIT).await?;
     ensure!(got.body.as_deref() == Some(TO_PEER), "peer got {got:?}");
-    ensure!(got.origin_id == sent.origin_id, "origin-id {:?} vs {:?}", got.origin_id, sent.origin_id);
+    ensure!(
+        got.origin_id == sent.origin_id,
+        "origin-id {:?} vs {:?}",
+        got.origin_id,
+        sent.origin_id
+    );
     wait_event(&mut rx, "sent state", |e| {
         matches!(e, Event::MessageUpdated { message, .. } if message.id == sent.id && message.state == MessageState::Sent)
     })
@@ -53,12 +63,23 @@ async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result
 
     // Peer → Hongyan: stored, then announced.
     peer.send(&my_jid, FROM_PEER).await?;
-    let event = wait_event(&mut rx, "incoming message", |e| matches!(e, Event::Messages { .. })).await?;
-    let Event::Messages { messages, .. } = event else { unreachable!() };
+    let event = wait_event(&mut rx, "incoming message", |e| {
+        matches!(e, Event::Messages { .. })
+    })
+    .await?;
+    let Event::Messages { messages, .. } = event else {
+        unreachable!()
+    };
     let incoming = &messages[0];
-    ensure!(incoming.body == FROM_PEER && incoming.peer == peer_jid.as_str(), "{incoming:?}");
+    ensure!(
+        incoming.body == FROM_PEER && incoming.peer == peer_jid.as_str(),
+        "{incoming:?}"
+    );
     ensure!(incoming.direction == Direction::Incoming && incoming.state == MessageState::Received);
-    ensure!(store.message(incoming.id).await?.is_some(), "announced before it was stored");
+    ensure!(
+        store.message(incoming.id).await?.is_some(),
+        "announced before it was stored"
+    );
 
     // A message to nobody comes back as an error on that very message.
     let nobody = parse_bare_jid(&server.jid(&unique_user("nobody")))?;
@@ -67,8 +88,13 @@ async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result
         matches!(e, Event::MessageUpdated { message, .. } if message.id == doomed.id && message.state == MessageState::Failed)
     })
     .await?;
-    let Event::MessageUpdated { message, .. } = failed else { unreachable!() };
-    ensure!(message.error.as_deref().is_some_and(|t| !t.is_empty()), "{message:?}");
+    let Event::MessageUpdated { message, .. } = failed else {
+        unreachable!()
+    };
+    ensure!(
+        message.error.as_deref().is_some_and(|t| !t.is_empty()),
+        "{message:?}"
+    );
 
     // Restart the engine: history and conversations are still there.
     client.disconnect().await;
@@ -76,15 +102,32 @@ async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result
     drop(client);
     store.close().await;
     let reopened = Store::open(&path).await?;
-    let history = reopened.history(&my_jid, peer_jid.as_str(), None, 50).await?;
+    let history = reopened
+        .history(&my_jid, peer_jid.as_str(), None, 50)
+        .await?;
     let bodies: Vec<_> = history.iter().map(|m| m.body.as_str()).collect();
-    ensure!(bodies == [TO_PEER, FROM_PEER], "history after restart: {bodies:?}");
+    ensure!(
+        bodies == [TO_PEER, FROM_PEER],
+        "history after restart: {bodies:?}"
+    );
     ensure!(history[0].state == MessageState::Sent && history[0].direction == Direction::Outgoing);
     let conversations = reopened.conversations(&my_jid).await?;
-    ensure!(conversations.iter().any(|c| c.peer == peer_jid.as_str()), "{conversations:?}");
+    ensure!(
+        conversations.iter().any(|c| c.peer == peer_jid.as_str()),
+        "{conversations:?}"
+    );
     let (tx, mut rx) = events();
     let again = Client::connect(config(&*server, &me, "me-pw"), reopened, tx).await?;
-    wait_event(&mut rx, "online again", |e| matches!(e, Event::Connection { state: ConnState::Online, .. })).await?;
+    wait_event(&mut rx, "online again", |e| {
+        matches!(
+            e,
+            Event::Connection {
+                state: ConnState::Online,
+                ..
+            }
+        )
+    })
+    .await?;
     // The roster cache is there at once, before the server answers.
     ensure!(again.contacts().iter().any(|c| c.jid == peer_jid.as_str()));
     again.disconnect().await;

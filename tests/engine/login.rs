@@ -17,14 +17,33 @@ async fn logs_in_and_goes_online(kind: ServerKind) -> Result<()> {
     let (store, _, _dir) = store().await?;
     let (tx, mut rx) = events();
     let client = Client::connect(config(&*server, &user, "pass-登录-1"), store.clone(), tx).await?;
-    wait_event(&mut rx, "online", |e| matches!(e, Event::Connection { state: ConnState::Online, .. })).await?;
+    wait_event(&mut rx, "online", |e| {
+        matches!(
+            e,
+            Event::Connection {
+                state: ConnState::Online,
+                ..
+            }
+        )
+    })
+    .await?;
     ensure!(client.state() == ConnState::Online);
-    ensure!(client.bound_jid().resource().as_str() == "hongyan-test", "bound {}", client.bound_jid());
+    ensure!(
+        client.bound_jid().resource().as_str() == "hongyan-test",
+        "bound {}",
+        client.bound_jid()
+    );
     // The account row is saved, without any password column to put one in.
-    let saved = store.account(client.jid().as_str()).await?.expect("account saved on login");
+    let saved = store
+        .account(client.jid().as_str())
+        .await?
+        .expect("account saved on login");
     ensure!(saved.last_login_at.is_some());
     // The (empty) roster arrives as a full replacement.
-    wait_event(&mut rx, "roster", |e| matches!(e, Event::Roster { replace: true, .. })).await?;
+    wait_event(&mut rx, "roster", |e| {
+        matches!(e, Event::Roster { replace: true, .. })
+    })
+    .await?;
     client.disconnect().await;
     ensure!(client.state() == ConnState::Offline);
     Ok(())
@@ -40,17 +59,39 @@ async fn wrong_password_is_its_own_error_quickly(kind: ServerKind) -> Result<()>
     let started = Instant::now();
     let result = Client::connect(config(&*server, &user, "wrong-password"), store, tx).await;
     let elapsed = started.elapsed();
-    let Err(err) = result else { anyhow::bail!("{kind}: logged in with a wrong password") };
-    ensure!(matches!(err, Error::AuthFailed), "{kind}: expected AuthFailed, got {err:?}");
+    let Err(err) = result else {
+        anyhow::bail!("{kind}: logged in with a wrong password")
+    };
+    ensure!(
+        matches!(err, Error::AuthFailed),
+        "{kind}: expected AuthFailed, got {err:?}"
+    );
     ensure!(err.code() == "auth_failed");
     // The requirement: the user hears about it within 5 seconds, and nothing retries.
     ensure!(elapsed < Duration::from_secs(5), "{kind}: took {elapsed:?}");
-    let offline = wait_event(&mut rx, "offline", |e| matches!(e, Event::Connection { state: ConnState::Offline, .. })).await?;
-    let Event::Connection { error: Some(info), .. } = offline else { anyhow::bail!("no error in {offline:?}") };
+    let offline = wait_event(&mut rx, "offline", |e| {
+        matches!(
+            e,
+            Event::Connection {
+                state: ConnState::Offline,
+                ..
+            }
+        )
+    })
+    .await?;
+    let Event::Connection {
+        error: Some(info), ..
+    } = offline
+    else {
+        anyhow::bail!("no error in {offline:?}")
+    };
     ensure!(info.code == "auth_failed");
     // No retry loop: no further connection events arrive.
     let more = tokio::time::timeout(Duration::from_secs(3), rx.recv()).await;
-    ensure!(!matches!(more, Ok(Ok(_))), "{kind}: unexpected event after an auth failure: {more:?}");
+    ensure!(
+        !matches!(more, Ok(Ok(_))),
+        "{kind}: unexpected event after an auth failure: {more:?}"
+    );
     Ok(())
 }
 
@@ -60,14 +101,25 @@ async fn scram_is_used_and_plain_never_answered(kind: ServerKind) -> Result<()> 
     let user = unique_user("scram");
     server.register(&user, "scram-pw").await?;
     let jid = hongyan_core::parse_bare_jid(&server.jid(&user))?;
-    let transport::Connected { mut stream, features, channel_binding, .. } =
-        transport::connect(&jid, &options(&*server)).await?;
+    let transport::Connected {
+        mut stream,
+        features,
+        channel_binding,
+        ..
+    } = transport::connect(&jid, &options(&*server)).await?;
     let offered: Vec<_> = features.sasl_mechanisms.iter().cloned().collect();
     println!("{kind} offers {offered:?}");
-    ensure!(offered.iter().any(|m| m.starts_with("SCRAM-")), "{kind} offers no SCRAM: {offered:?}");
-    let used = auth::authenticate(&mut stream, &features, &channel_binding, &user, "scram-pw").await?;
+    ensure!(
+        offered.iter().any(|m| m.starts_with("SCRAM-")),
+        "{kind} offers no SCRAM: {offered:?}"
+    );
+    let used =
+        auth::authenticate(&mut stream, &features, &channel_binding, &user, "scram-pw").await?;
     println!("{kind}: Hongyan authenticated with {}", used.name());
-    ensure!(used != Mechanism::Plain, "{kind}: answered with PLAIN although it offers {offered:?}");
+    ensure!(
+        used != Mechanism::Plain,
+        "{kind}: answered with PLAIN although it offers {offered:?}"
+    );
     ensure!(used.name().starts_with("SCRAM-"));
     // The same holds for a full login through the client.
     let (store, _, _dir) = store().await?;

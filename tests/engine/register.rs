@@ -15,7 +15,10 @@ async fn register_then_taken_then_login(kind: ServerKind) -> Result<()> {
     let jid = hongyan_core::parse_bare_jid(&server.jid(&user))?;
     register(&jid, "注册-pw-1", &options(&*server)).await?;
     let again = register(&jid, "other-pw", &options(&*server)).await;
-    ensure!(matches!(again, Err(Error::UsernameTaken)), "{kind}: second registration gave {again:?}");
+    ensure!(
+        matches!(again, Err(Error::UsernameTaken)),
+        "{kind}: second registration gave {again:?}"
+    );
     // The account works with the first password.
     let (store, _, _dir) = store().await?;
     let (tx, _rx) = events();

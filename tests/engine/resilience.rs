@@ -19,14 +19,36 @@ async fn reconnects_after_the_server_dies(kind: ServerKind) -> Result<()> {
     let (store, _, _dir) = store().await?;
     let (tx, mut rx) = events();
     let client = Client::connect(config(&*server, &me, "rc-pw"), store, tx).await?;
-    wait_event(&mut rx, "online", |e| matches!(e, Event::Connection { state: ConnState::Online, .. })).await?;
+    wait_event(&mut rx, "online", |e| {
+        matches!(
+            e,
+            Event::Connection {
+                state: ConnState::Online,
+                ..
+            }
+        )
+    })
+    .await?;
 
     server.kill();
     let lost = wait_event(&mut rx, "reconnecting", |e| {
-        matches!(e, Event::Connection { state: ConnState::Reconnecting, .. })
+        matches!(
+            e,
+            Event::Connection {
+                state: ConnState::Reconnecting,
+                ..
+            }
+        )
     })
     .await?;
-    let Event::Connection { retry_in_secs, error, .. } = lost else { unreachable!() };
+    let Event::Connection {
+        retry_in_secs,
+        error,
+        ..
+    } = lost
+    else {
+        unreachable!()
+    };
     ensure!(retry_in_secs.is_some(), "a reconnect announces its delay");
     ensure!(error.is_some_and(|e| e.code != "auth_failed"));
 
@@ -36,7 +58,16 @@ async fn reconnects_after_the_server_dies(kind: ServerKind) -> Result<()> {
     ensure!(queued.state == MessageState::Pending);
 
     server.start_again().await?;
-    wait_event(&mut rx, "online again", |e| matches!(e, Event::Connection { state: ConnState::Online, .. })).await?;
+    wait_event(&mut rx, "online again", |e| {
+        matches!(
+            e,
+            Event::Connection {
+                state: ConnState::Online,
+                ..
+            }
+        )
+    })
+    .await?;
     wait_event(&mut rx, "queued message sent", |e| {
         matches!(e, Event::MessageUpdated { message, .. } if message.id == queued.id && message.state == MessageState::Sent)
     })

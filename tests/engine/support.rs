@@ -40,7 +40,11 @@ pub async fn start_with(kind: ServerKind, options: ServerOptions) -> Result<Box<
 }
 
 pub fn options(server: &dyn XmppServer) -> ConnectOptions {
-    ConnectOptions { host: Some(server.host().to_owned()), port: Some(server.c2s_port()), pinned_cert: None }
+    ConnectOptions {
+        host: Some(server.host().to_owned()),
+        port: Some(server.c2s_port()),
+        pinned_cert: None,
+    }
 }
 
 pub fn config(server: &dyn XmppServer, user: &str, password: &str) -> AccountConfig {

@@ -169,6 +169,22 @@ impl Ejabberd {
 
     /// `ejabberdctl register user localhost password` against this server's node.
     pub async fn register(&self, user: &str, password: &str) -> Result<()> {
+        // ejabberd opens its c2s port before every Mnesia table is loaded; a registration in
+        // that window ends in an unhandled exception (`no_exists`). Those are retried for a few
+        // seconds; a name that is taken is a plain error and is not.
+        let mut attempt = 0;
+        loop {
+            match self.register_once(user, password).await {
+                Err(e) if attempt < 20 && format!("{e:#}").contains("Unhandled exception") => {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn register_once(&self, user: &str, password: &str) -> Result<()> {
         let mut command = tokio::process::Command::from(self.ctl());
         command
             .args(["register", user, DOMAIN, password])

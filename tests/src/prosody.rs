@@ -60,6 +60,26 @@ impl Prosody {
     /// and, like `ejabberdctl register`, refuses an account that exists. The password goes
     /// in on stdin (typed twice), not on the command line.
     pub async fn register(&self, user: &str, password: &str) -> Result<()> {
+        // prosodyctl writes to the SQLite file the running server also writes to; under load
+        // it can meet a held lock ("database is locked"), which is worth another try.
+        let mut attempt = 0;
+        loop {
+            match self.adduser(user, password).await {
+                Err(e)
+                    if attempt < 8 && {
+                        let m = format!("{e:#}");
+                        m.contains("database is locked") || m.contains("SQL transaction")
+                    } =>
+                {
+                    attempt += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn adduser(&self, user: &str, password: &str) -> Result<()> {
         use std::process::Stdio;
         use tokio::io::AsyncWriteExt;
         let mut child = tokio::process::Command::new("prosodyctl")

@@ -13,6 +13,7 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::{debug, info, instrument, warn};
 use xmpp::minidom::Element;
 use xmpp::parsers::{
+    sm,
     disco::{DiscoInfoQuery, DiscoInfoResult, Identity},
     iq::Iq,
     jid::{BareJid, FullJid, Jid},
@@ -32,6 +33,7 @@ use crate::contacts::{item_from_wire, presence_update, Contact, Contacts, Show};
 use crate::error::{Error, Result};
 use crate::events::{ConnState, Event};
 use crate::session::{self, Session};
+use crate::stream_management::Acks;
 use crate::transport::{read_error, stream_io_error, ConnectOptions, Stream};
 
 /// Everything needed to log in. The password stays in memory for reconnects only.
@@ -148,6 +150,7 @@ impl Client {
             show: Show::Online,
             status: None,
             iqs: HashMap::new(),
+            acks: Acks::default(),
         };
         tokio::spawn(task.run(session));
         Ok(Client {
@@ -307,6 +310,7 @@ struct Task {
     show: Show,
     status: Option<String>,
     iqs: HashMap<String, PendingIq>,
+    acks: Acks,
 }
 
 /// Reconnect delays: 1, 2, 4 … 60 s, with ±20% jitter so many clients do not return at once.
@@ -356,7 +360,8 @@ impl Task {
             if let Ok(mut b) = self.bound.write() {
                 *b = (s.jid.clone(), s.mechanism);
             }
-            match self.online(s.stream).await {
+            let sm_offered = s.features.stream_management.is_some();
+            match self.online(s.stream, sm_offered).await {
                 End::Shutdown => break,
                 End::Fatal(e) => {
                     last_error = Some(e);
@@ -429,9 +434,10 @@ impl Task {
         }
     }
 
-    async fn online(&mut self, mut stream: Stream) -> End {
+    async fn online(&mut self, mut stream: Stream, sm_offered: bool) -> End {
+        self.acks = Acks::default();
         self.set_state(ConnState::Online, None, None);
-        if let Err(e) = self.start_session(&mut stream).await {
+        if let Err(e) = self.start_session(&mut stream, sm_offered).await {
             return End::Lost(e);
         }
         loop {
@@ -461,7 +467,11 @@ impl Task {
                             Ok(())
                         }
                         Some(Ok(FallibleStreamElement::Ok(el))) => match el {
-                            XmppStreamElement::Stanza(stanza) => self.stanza(&mut stream, stanza).await,
+                            XmppStreamElement::Stanza(stanza) => {
+                                self.acks.received();
+                                self.stanza(&mut stream, stanza).await
+                            }
+                            XmppStreamElement::SM(nonza) => self.stream_management(&mut stream, nonza).await,
                             XmppStreamElement::StreamError(e) => {
                                 return if e.0.condition == StreamCondition::Conflict {
                                     End::Fatal(Error::Conflict)
@@ -480,14 +490,54 @@ impl Task {
         }
     }
 
-    async fn start_session(&mut self, stream: &mut Stream) -> Result<()> {
+    async fn start_session(&mut self, stream: &mut Stream, sm_offered: bool) -> Result<()> {
+        if sm_offered {
+            write(stream, XmppStreamElement::SM(sm::Nonza::Enable(sm::Enable::new()))).await?;
+            self.acks.request();
+        }
         let id = chat::new_id();
         self.iqs.insert(id.clone(), PendingIq::RosterGet);
-        send(stream, Iq::from_get(id, Roster { ver: None, items: vec![] }).into()).await?;
-        send(stream, self.own_presence().into()).await?;
+        self.send(stream, Iq::from_get(id, Roster { ver: None, items: vec![] }).into()).await?;
+        self.send(stream, self.own_presence().into()).await?;
         let pending = self.store.pending_messages(&self.account()).await?;
         for message in pending {
             self.send_chat(stream, message).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes a stanza, counting it for XEP-0198 acknowledgements.
+    async fn send(&mut self, stream: &mut Stream, stanza: Stanza) -> Result<()> {
+        write(stream, XmppStreamElement::Stanza(stanza)).await?;
+        self.acks.sent(None);
+        Ok(())
+    }
+
+    async fn mark_sent(&mut self, ids: Vec<i64>) -> Result<()> {
+        for id in ids {
+            if let Some(updated) = self.store.update_state(id, MessageState::Sent, None).await? {
+                self.emit(Event::MessageUpdated { account: self.account(), message: updated });
+            }
+        }
+        Ok(())
+    }
+
+    async fn stream_management(&mut self, stream: &mut Stream, nonza: sm::Nonza) -> Result<()> {
+        match nonza {
+            sm::Nonza::Enabled(_) => self.acks.enabled(),
+            sm::Nonza::Failed(_) => {
+                let written = self.acks.failed();
+                self.mark_sent(written).await?;
+            }
+            sm::Nonza::Req(_) => {
+                let h = self.acks.handled();
+                write(stream, XmppStreamElement::SM(sm::Nonza::Ack(sm::A::new(h)))).await?;
+            }
+            sm::Nonza::Ack(a) => {
+                let confirmed = self.acks.acked(a.h);
+                self.mark_sent(confirmed).await?;
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -504,12 +554,20 @@ impl Task {
         p
     }
 
+    /// Sends a stored pending message. With XEP-0198 it becomes `Sent` when the server
+    /// acknowledges it; without, once written.
     async fn send_chat(&mut self, stream: &mut Stream, message: Message) -> Result<()> {
+        if self.acks.in_flight(message.id) {
+            return Ok(());
+        }
         let to = BareJid::new(&message.peer).map_err(|e| Error::InvalidJid(e.to_string()))?;
         let id = message.origin_id.clone().unwrap_or_else(chat::new_id);
-        send(stream, chat::outgoing(&to, &message.body, &id).into()).await?;
-        if let Some(updated) = self.store.update_state(message.id, MessageState::Sent, None).await? {
-            self.emit(Event::MessageUpdated { account: self.account(), message: updated });
+        write(stream, XmppStreamElement::Stanza(chat::outgoing(&to, &message.body, &id).into())).await?;
+        if self.acks.requested() {
+            self.acks.sent(Some(message.id));
+            write(stream, XmppStreamElement::SM(sm::Nonza::Req(sm::R))).await?;
+        } else {
+            self.mark_sent(vec![message.id]).await?;
         }
         Ok(())
     }
@@ -518,17 +576,23 @@ impl Task {
         let id = chat::new_id();
         self.iqs.insert(id.clone(), PendingIq::Ping);
         let to = Jid::new(self.config.jid.domain().as_str()).map_err(|e| Error::InvalidJid(e.to_string()))?;
-        send(stream, Iq::from_get(id, Ping).with_to(to).into()).await
+        self.send(stream, Iq::from_get(id, Ping).with_to(to).into()).await
     }
 
     /// Handles one command; `Ok(false)` ends the session.
     async fn command(&mut self, stream: &mut Stream, cmd: Command) -> Result<bool> {
         match cmd {
-            Command::Outgoing(message) => self.send_chat(stream, message).await?,
+            Command::Outgoing(message) => {
+                // It may have gone out already with the pending ones after a reconnect.
+                let current = self.store.message(message.id).await?;
+                if current.is_some_and(|m| m.state == MessageState::Pending) {
+                    self.send_chat(stream, message).await?;
+                }
+            }
             Command::SetPresence { show, status, reply } => {
                 self.show = show;
                 self.status = status;
-                let result = send(stream, self.own_presence().into()).await;
+                let result = self.send(stream, self.own_presence().into()).await;
                 let failed = result.is_err();
                 let _ = reply.send(result.as_ref().map(|_| ()).map_err(|_| Error::NotConnected));
                 if failed {
@@ -546,25 +610,25 @@ impl Task {
                     approved: None,
                 };
                 self.iqs.insert(id.clone(), PendingIq::RosterSet(reply));
-                send(stream, Iq::from_set(id, Roster { ver: None, items: vec![item] }).into()).await?;
-                send(stream, Presence::subscribe().with_to(jid).into()).await?;
+                self.send(stream, Iq::from_set(id, Roster { ver: None, items: vec![item] }).into()).await?;
+                self.send(stream, Presence::subscribe().with_to(jid).into()).await?;
             }
             Command::Answer { jid, approve, reply } => {
                 let answer = if approve { Presence::subscribed() } else { Presence::new(PresenceType::Unsubscribed) };
-                send(stream, answer.with_to(jid.clone()).into()).await?;
+                self.send(stream, answer.with_to(jid.clone()).into()).await?;
                 if approve {
                     let subscribed_to_them = self.contacts_mut(|c| {
                         c.item(jid.as_str())
                             .is_some_and(|i| matches!(i.subscription, Subscription::To | Subscription::Both) || i.ask_pending)
                     });
                     if !subscribed_to_them {
-                        send(stream, Presence::subscribe().with_to(jid).into()).await?;
+                        self.send(stream, Presence::subscribe().with_to(jid).into()).await?;
                     }
                 }
                 let _ = reply.send(Ok(()));
             }
             Command::Disconnect { reply } => {
-                let _ = send(stream, Presence::unavailable().into()).await;
+                let _ = self.send(stream, Presence::unavailable().into()).await;
                 close(stream).await;
                 let _ = reply.send(());
                 return Ok(false);
@@ -615,7 +679,7 @@ impl Task {
             });
             if we_asked {
                 // We added them ourselves: letting them see us back is what the user wants.
-                send(stream, Presence::subscribed().with_to(from).into()).await?;
+                self.send(stream, Presence::subscribed().with_to(from).into()).await?;
             } else {
                 self.emit(Event::SubscriptionRequest { account: self.account(), jid: from.to_string() });
             }
@@ -664,26 +728,26 @@ impl Task {
                 if payload.is("query", ns::ROSTER) {
                     if !self.from_own_account(from.as_ref()) {
                         warn!(?from, "refused a roster push from someone else");
-                        return reply_error(stream, from, id, DefinedCondition::ServiceUnavailable).await;
+                        return self.send(stream, error_reply(from, id, DefinedCondition::ServiceUnavailable)).await;
                     }
                     let Ok(roster) = Roster::try_from(payload) else {
-                        return reply_error(stream, from, id, DefinedCondition::BadRequest).await;
+                        return self.send(stream, error_reply(from, id, DefinedCondition::BadRequest)).await;
                     };
                     self.roster_push(roster).await?;
-                    return send(stream, result(from, id, None)).await;
+                    return self.send(stream, result(from, id, None)).await;
                 }
-                reply_error(stream, from, id, DefinedCondition::ServiceUnavailable).await
+                self.send(stream, error_reply(from, id, DefinedCondition::ServiceUnavailable)).await
             }
             Iq::Get { from, id, payload, .. } => {
                 if payload.is("ping", ns::PING) {
-                    return send(stream, result(from, id, None)).await;
+                    return self.send(stream, result(from, id, None)).await;
                 }
                 if payload.is("query", ns::DISCO_INFO) {
                     let node = DiscoInfoQuery::try_from(payload).ok().and_then(|q| q.node);
                     let info = disco_info(node);
-                    return send(stream, result(from, id, Some(info.into()))).await;
+                    return self.send(stream, result(from, id, Some(info.into()))).await;
                 }
-                reply_error(stream, from, id, DefinedCondition::ServiceUnavailable).await
+                self.send(stream, error_reply(from, id, DefinedCondition::ServiceUnavailable)).await
             }
         }
     }
@@ -736,13 +800,13 @@ fn result(to: Option<Jid>, id: String, payload: Option<Element>) -> Stanza {
     Iq::Result { from: None, to, id, payload }.into()
 }
 
-async fn reply_error(stream: &mut Stream, to: Option<Jid>, id: String, condition: DefinedCondition) -> Result<()> {
+fn error_reply(to: Option<Jid>, id: String, condition: DefinedCondition) -> Stanza {
     let error = StanzaError::new(ErrorType::Cancel, condition, "en", "");
-    send(stream, Iq::Error { from: None, to, id, payload: None, error }.into()).await
+    Iq::Error { from: None, to, id, payload: None, error }.into()
 }
 
-async fn send(stream: &mut Stream, stanza: Stanza) -> Result<()> {
-    stream.send(&XmppStreamElement::Stanza(stanza)).await.map_err(stream_io_error)
+async fn write(stream: &mut Stream, element: XmppStreamElement) -> Result<()> {
+    stream.send(&element).await.map_err(stream_io_error)
 }
 
 async fn close(stream: &mut Stream) {

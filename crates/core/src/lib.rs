@@ -14,6 +14,7 @@ pub mod error;
 pub mod events;
 pub mod register;
 pub mod session;
+pub mod stream_management;
 pub mod transport;
 
 pub use auth::Mechanism;
