@@ -77,22 +77,18 @@ impl Session {
         }
     }
 
-    /// Waits until some element matching `css` has text satisfying `pred`.
-    pub async fn wait_text(
-        &self,
-        css: &str,
-        timeout: Duration,
-        pred: impl Fn(&str) -> bool,
-    ) -> Result<Element> {
+    /// Waits until some element matching `css` has text content satisfying `pred`. (Text
+    /// content rather than rendered text: the app ellipsizes long names and statuses.)
+    pub async fn wait_text(&self, css: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> Result<()> {
         let deadline = tokio::time::Instant::now() + timeout;
+        let script = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent)";
         loop {
-            for e in self.find_all(css).await? {
-                if pred(&self.text(&e).await.unwrap_or_default()) {
-                    return Ok(e);
-                }
+            let texts = self.execute(script, vec![json!(css)]).await?;
+            if texts.as_array().is_some_and(|a| a.iter().any(|t| t.as_str().is_some_and(&pred))) {
+                return Ok(());
             }
             if tokio::time::Instant::now() > deadline {
-                bail!("no {css} with the expected text after {timeout:?}");
+                bail!("no {css} with the expected text after {timeout:?}; saw {texts}");
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
