@@ -67,6 +67,7 @@ fn main() {
             commands::roster::roster,
             commands::roster::add_contact,
             commands::roster::answer_subscription,
+            commands::roster::subscription_requests,
             commands::roster::set_presence,
             commands::chat::conversations,
             commands::chat::history,

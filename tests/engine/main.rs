@@ -9,4 +9,5 @@ mod chat;
 mod login;
 mod register;
 mod resilience;
+mod subscriptions;
 mod tls;

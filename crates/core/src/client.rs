@@ -203,6 +203,11 @@ impl Client {
         self.shared.contacts.read().map(|c| c.all()).unwrap_or_default()
     }
 
+    /// Subscription requests not answered yet (also announced as events when they arrive).
+    pub fn subscription_requests(&self) -> Vec<String> {
+        self.shared.contacts.read().map(|c| c.requests()).unwrap_or_default()
+    }
+
     pub fn contact(&self, jid: &str) -> Contact {
         self.shared
             .contacts
@@ -615,6 +620,7 @@ impl Task {
             }
             Command::Answer { jid, approve, reply } => {
                 let answer = if approve { Presence::subscribed() } else { Presence::new(PresenceType::Unsubscribed) };
+                self.contacts_mut(|c| c.answered(jid.as_str()));
                 self.send(stream, answer.with_to(jid.clone()).into()).await?;
                 if approve {
                     let subscribed_to_them = self.contacts_mut(|c| {
@@ -681,6 +687,7 @@ impl Task {
                 // We added them ourselves: letting them see us back is what the user wants.
                 self.send(stream, Presence::subscribed().with_to(from).into()).await?;
             } else {
+                self.contacts_mut(|c| c.add_request(from.as_str()));
                 self.emit(Event::SubscriptionRequest { account: self.account(), jid: from.to_string() });
             }
             return Ok(());

@@ -127,6 +127,8 @@ fn best_text<K: Ord>(texts: &BTreeMap<K, String>) -> Option<String> {
 pub struct Contacts {
     items: BTreeMap<String, RosterItem>,
     presence: HashMap<String, BTreeMap<String, ResourcePresence>>,
+    /// People who asked to see our presence and have not been answered yet.
+    requests: std::collections::BTreeSet<String>,
 }
 
 impl Contacts {
@@ -141,6 +143,18 @@ impl Contacts {
     pub fn remove(&mut self, jid: &str) {
         self.items.remove(jid);
         self.presence.remove(jid);
+    }
+
+    pub fn add_request(&mut self, jid: &str) {
+        self.requests.insert(jid.to_owned());
+    }
+
+    pub fn answered(&mut self, jid: &str) {
+        self.requests.remove(jid);
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.iter().cloned().collect()
     }
 
     pub fn item(&self, jid: &str) -> Option<&RosterItem> {

@@ -47,6 +47,12 @@ pub async fn answer_subscription(
         .await?)
 }
 
+/// Requests that arrived before the window listened for them.
+#[tauri::command]
+pub fn subscription_requests(state: State<'_, AppState>, account: String) -> Result<Vec<String>> {
+    Ok(state.client(&account_key(&account)?)?.subscription_requests())
+}
+
 #[tauri::command]
 pub async fn set_presence(
     state: State<'_, AppState>,
