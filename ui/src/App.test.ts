@@ -32,6 +32,7 @@ vi.mock('$lib/ipc/commands', async (importOriginal) => ({
   setPresence: vi.fn(() => Promise.resolve()),
   addContact: vi.fn(),
   answerSubscription: vi.fn(),
+  subscriptionRequests: vi.fn(() => Promise.resolve([])),
 }));
 
 import * as ipc from '$lib/ipc/commands';

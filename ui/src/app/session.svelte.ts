@@ -41,6 +41,8 @@ export class Session {
   private unlisten: Array<() => void> = [];
   /** Counts connection events for the active account, to tell whether a snapshot is stale. */
   private connectionEvents = 0;
+  /** Grows each time the main view starts or ends, so late answers for an earlier visit are dropped. */
+  private visit = 0;
 
   constructor(
     readonly roster: RosterStore,
@@ -93,7 +95,33 @@ export class Session {
     this.chat.reset(account.jid);
     void this.roster.load(account.jid);
     this.phase = 'main';
+    this.visit += 1;
     void this.refreshState(account.jid);
+    void this.fetchRequests(account.jid);
+  }
+
+  /**
+   * Adds the subscription requests the shell still holds to the ones shown. Asked when the main
+   * view starts and each time the connection comes (back) online; events may bring the same
+   * requests too, and each shows once. A failure only means the events have to tell.
+   */
+  private async fetchRequests(jid: string): Promise<void> {
+    const visit = this.visit;
+    try {
+      const jids = await ipc.subscriptionRequests(jid);
+      if (this.visit !== visit || this.account?.jid !== jid) return;
+      this.roster.requests.merge(jid, jids);
+      this.roster.requests.settle(Object.values(this.roster.contacts));
+    } catch (e) {
+      console.debug('subscription_requests failed', e);
+    }
+  }
+
+  /** Sets the connection state; a change to online asks the shell for waiting requests. */
+  private setConnection(next: Connection): void {
+    const cameOnline = next.state === 'online' && this.connection.state !== 'online';
+    this.connection = next;
+    if (cameOnline && this.account) void this.fetchRequests(this.account.jid);
   }
 
   /**
@@ -106,7 +134,7 @@ export class Session {
       const current = (await ipc.accounts()).find((a) => a.jid === jid);
       if (!current || this.account?.jid !== jid || this.connectionEvents !== seen) return;
       this.account = { ...this.account, state: current.state };
-      this.connection = { ...this.connection, state: current.state };
+      this.setConnection({ ...this.connection, state: current.state });
     } catch {
       // Events will tell.
     }
@@ -133,6 +161,7 @@ export class Session {
   private leave(updated: Account | null): void {
     if (updated) this.upsertAccount(updated);
     this.account = null;
+    this.visit += 1;
     this.chat.reset(null);
     this.roster.reset();
     this.connection = { state: 'offline', error: null, retryAt: null };
@@ -156,7 +185,7 @@ export class Session {
       if (this.account?.jid === updated.jid) {
         this.account = updated;
         this.upsertAccount(updated);
-        this.connection = { state: updated.state, error: null, retryAt: null };
+        this.setConnection({ state: updated.state, error: null, retryAt: null });
       }
     } catch (e) {
       this.connection = { state: 'offline', error: e as ErrorInfo, retryAt: null };
@@ -198,11 +227,11 @@ export class Session {
     if (this.account?.jid !== e.account) return;
     this.connectionEvents += 1;
     this.account = { ...this.account, state: e.state };
-    this.connection = {
+    this.setConnection({
       state: e.state,
       error: e.error,
       retryAt: e.retryInSecs !== null && e.retryInSecs !== undefined ? Date.now() + e.retryInSecs * 1000 : null,
-    };
+    });
   }
 
   handleRoster(e: RosterEvent): void {

@@ -10,6 +10,7 @@ vi.mock('$lib/ipc/commands', async (importOriginal) => ({
   markRead: vi.fn(() => Promise.resolve()),
   login: vi.fn(),
   setPresence: vi.fn(() => Promise.resolve()),
+  subscriptionRequests: vi.fn(() => Promise.resolve([])),
 }));
 
 import * as ipc from '$lib/ipc/commands';
@@ -52,6 +53,8 @@ describe('Session', () => {
   beforeEach(() => {
     vi.mocked(ipc.accounts).mockReset();
     vi.mocked(ipc.login).mockReset();
+    vi.mocked(ipc.subscriptionRequests).mockReset();
+    vi.mocked(ipc.subscriptionRequests).mockResolvedValue([]);
     session = new Session(new RosterStore(), new ChatStore(), new SettingsStore());
     session.chat.isWindowVisible = () => true;
   });
@@ -130,5 +133,57 @@ describe('Session', () => {
     await session.setPresence('away', '   ');
     expect(ipc.setPresence).toHaveBeenLastCalledWith(ME, 'away', null);
     expect(session.presence.show).toBe('away');
+  });
+
+  it('shows waiting requests from the shell at start, once even when the event brings them too', async () => {
+    vi.mocked(ipc.accounts).mockResolvedValue([acc('online')]);
+    vi.mocked(ipc.subscriptionRequests).mockResolvedValue(['a@example.org', 'b@example.org', 'a@example.org']);
+    session.enter(acc('online'));
+    // The event overtakes the command's answer.
+    session.handleSubscriptionRequest({ account: ME, jid: 'b@example.org' });
+    await settle();
+    expect(ipc.subscriptionRequests).toHaveBeenCalledWith(ME);
+    session.handleSubscriptionRequest({ account: ME, jid: 'a@example.org' });
+    expect(session.roster.requests.list.map((r) => r.jid)).toEqual(['b@example.org', 'a@example.org']);
+  });
+
+  it('asks for waiting requests again each time the connection comes back online', async () => {
+    vi.mocked(ipc.accounts).mockResolvedValue([acc('online')]);
+    session.enter(acc('online'));
+    await settle();
+    expect(ipc.subscriptionRequests).toHaveBeenCalledTimes(1);
+
+    session.handleConnection({ account: ME, state: 'online', error: null, retryInSecs: null });
+    expect(ipc.subscriptionRequests).toHaveBeenCalledTimes(1);
+
+    vi.mocked(ipc.subscriptionRequests).mockResolvedValue(['c@example.org']);
+    session.handleConnection({ account: ME, state: 'reconnecting', error: null, retryInSecs: 2 });
+    session.handleConnection({ account: ME, state: 'online', error: null, retryInSecs: null });
+    await settle();
+    expect(ipc.subscriptionRequests).toHaveBeenCalledTimes(2);
+    expect(session.roster.requests.list.map((r) => r.jid)).toEqual(['c@example.org']);
+
+    // Signed out meanwhile: a late answer is dropped.
+    let answer: (j: string[]) => void = () => {};
+    vi.mocked(ipc.subscriptionRequests).mockReturnValue(new Promise((r) => (answer = r)));
+    session.handleConnection({ account: ME, state: 'offline', error: null, retryInSecs: null });
+    session.handleConnection({ account: ME, state: 'online', error: null, retryInSecs: null });
+    await session.logout();
+    answer(['late@example.org']);
+    await settle();
+    expect(session.roster.requests.list).toEqual([]);
+  });
+
+  it('ignores a failure to list waiting requests, apart from a debug log', async () => {
+    const debug = vi.spyOn(console, 'debug').mockImplementation(() => {});
+    vi.mocked(ipc.accounts).mockResolvedValue([acc('online')]);
+    vi.mocked(ipc.subscriptionRequests).mockRejectedValue({ code: 'not_connected', message: 'x' });
+    session.enter(acc('connecting'));
+    await settle();
+    expect(debug).toHaveBeenCalled();
+    expect(session.phase).toBe('main');
+    expect(session.roster.loadError).toBeNull();
+    session.handleSubscriptionRequest({ account: ME, jid: 'a@example.org' });
+    expect(session.roster.requests.list.map((r) => r.jid)).toEqual(['a@example.org']);
   });
 });

@@ -28,6 +28,11 @@ export class SubscriptionRequests {
     this.list.push({ jid, busy: null, error: null });
   }
 
+  /** Adds the requests the shell still holds (fetched at start and after reconnecting). */
+  merge(account: string, jids: readonly string[]): void {
+    for (const jid of jids) this.add({ account, jid });
+  }
+
   /** Drops requests from people who were allowed in elsewhere (another client of ours). */
   settle(contacts: Contact[]): void {
     const allowed = new Set(

@@ -17,6 +17,8 @@ export class RosterStore {
   filter = $state('');
   loading = $state(false);
   loadError: ErrorInfo | null = $state(null);
+  /** A full roster arrived as an event while `load` was running: it is newer than the snapshot. */
+  private replacedWhileLoading = false;
   /** People asking to see our presence. */
   readonly requests = new SubscriptionRequests();
 
@@ -34,18 +36,23 @@ export class RosterStore {
     this.account = account;
     this.requests.reset(account);
     this.loading = true;
+    this.replacedWhileLoading = false;
     try {
       const [contacts, conversations] = await Promise.all([ipc.roster(account), ipc.conversations(account)]);
       if (this.account !== account) return;
       // Events that arrived while loading are newer than this snapshot: keep them on top.
+      // A full list from an event replaces the snapshot outright.
       const pendingContacts = this.contacts;
       const pendingConversations = this.conversations;
-      this.contacts = Object.fromEntries(contacts.map((c) => [c.jid, c]));
-      Object.assign(this.contacts, pendingContacts);
+      if (!this.replacedWhileLoading) {
+        this.contacts = Object.fromEntries(contacts.map((c) => [c.jid, c]));
+        Object.assign(this.contacts, pendingContacts);
+      }
       this.conversations = Object.fromEntries(conversations.map((c) => [c.peer, c]));
       for (const conv of Object.values(pendingConversations)) this.noteConversation(conv);
     } catch (e) {
-      if (this.account === account) this.loadError = e as ErrorInfo;
+      // The roster that arrived as an event is good enough: no error then.
+      if (this.account === account && !this.replacedWhileLoading) this.loadError = e as ErrorInfo;
     } finally {
       if (this.account === account) this.loading = false;
     }
@@ -59,12 +66,17 @@ export class RosterStore {
     this.filter = '';
     this.loadError = null;
     this.loading = false;
+    this.replacedWhileLoading = false;
   }
 
   applyRoster(event: RosterEvent): void {
     if (event.account !== this.account) return;
     if (event.replace) {
       this.contacts = Object.fromEntries(event.contacts.map((c) => [c.jid, c]));
+      // The full list is known now, even when it is empty: stop waiting for the snapshot.
+      if (this.loading) this.replacedWhileLoading = true;
+      this.loading = false;
+      this.loadError = null;
     } else {
       for (const c of event.contacts) this.contacts[c.jid] = c;
     }

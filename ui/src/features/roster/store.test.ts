@@ -83,6 +83,41 @@ describe('RosterStore', () => {
     expect(store.unread('bob@example.org')).toBe(0);
   });
 
+  it('stops loading at the first full roster event, even an empty one, and keeps it over the snapshot', async () => {
+    let answer: (c: Contact[]) => void = () => {};
+    vi.mocked(ipc.roster).mockReturnValue(new Promise((r) => (answer = r)));
+    const fresh = new RosterStore();
+    const loading = fresh.load(ME);
+    expect(fresh.loading).toBe(true);
+    fresh.applyRoster({ account: ME, contacts: [], replace: true });
+    expect(fresh.loading).toBe(false);
+    // The snapshot was taken before the event: the event's (empty) list wins.
+    answer([contact('gone@example.org', 'Gone', 'online')]);
+    await loading;
+    expect(fresh.loading).toBe(false);
+    expect(fresh.contacts).toEqual({});
+    expect(fresh.loadError).toBeNull();
+  });
+
+  it('stops loading when the roster command answers with an empty list', async () => {
+    vi.mocked(ipc.roster).mockResolvedValue([]);
+    const fresh = new RosterStore();
+    await fresh.load(ME);
+    expect(fresh.loading).toBe(false);
+    expect(fresh.loadError).toBeNull();
+    expect(fresh.entries).toHaveLength(1); // Amy's conversation, from beforeEach
+  });
+
+  it('forgets a failed load once the full roster arrives as an event', async () => {
+    vi.mocked(ipc.roster).mockRejectedValue({ code: 'not_connected', message: 'x' });
+    const fresh = new RosterStore();
+    await fresh.load(ME);
+    expect(fresh.loadError?.code).toBe('not_connected');
+    fresh.applyRoster({ account: ME, contacts: [contact('amy@example.org', 'Amy', 'online')], replace: true });
+    expect(fresh.loadError).toBeNull();
+    expect(Object.keys(fresh.contacts)).toEqual(['amy@example.org']);
+  });
+
   it('filters the sections', () => {
     store.filter = 'BOB';
     expect(store.sections.contacts.map((e) => e.jid)).toEqual(['bob@example.org']);

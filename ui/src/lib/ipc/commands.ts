@@ -85,5 +85,8 @@ export const addContact = (account: string, jid: string, name: string | null): P
 /** Answers a subscription request; approving also asks to see their presence in return. */
 export const answerSubscription = (account: string, jid: string, approve: boolean): Promise<void> =>
   call('answer_subscription', { account, jid, approve });
+/** Bare JIDs that asked to see our presence and have not been answered yet. */
+export const subscriptionRequests = (account: string): Promise<string[]> =>
+  call('subscription_requests', { account });
 /** Tells the shell the first frame is painted (it shows the window then). */
 export const uiReady = (): Promise<void> => call('ui_ready', undefined);

@@ -3,7 +3,8 @@
 // every screen can be looked at. The desktop app never loads this module.
 //
 // Preview switches (query string): ?preview=main starts signed in, ?lang=en|zh-CN,
-// ?theme=light|dark, ?conn=reconnecting|offline shows the connection banner.
+// ?theme=light|dark, ?conn=reconnecting|offline shows the connection banner, ?contacts=0 starts
+// with a new account's empty roster and no history.
 //
 // A second after the preview account comes online, someone asks to add it (a subscription
 // request, sent again on every later sign-in while unanswered, as servers do). Adding a contact
@@ -183,13 +184,18 @@ export function createMockBackend(): Backend {
     ],
   ]);
   const passwords = new Map<string, string>([[ME, 'secret']]);
-  const contacts = cannedContacts();
-  const history = cannedHistory(now);
-  const unread = new Map<string, number>([
-    ['alice@wonderland.example', 2],
-    ['li.bai@tang.example', 2],
-    ['stranger@elsewhere.example', 1],
-  ]);
+  const fresh = params.get('contacts') === '0';
+  const contacts = fresh ? [] : cannedContacts();
+  const history = fresh ? new Map<string, Message[]>() : cannedHistory(now);
+  const unread = new Map<string, number>(
+    fresh
+      ? []
+      : [
+          ['alice@wonderland.example', 2],
+          ['li.bai@tang.example', 2],
+          ['stranger@elsewhere.example', 1],
+        ],
+  );
   /** People asking to see the preview account's presence, until answered. */
   const requests = new Set<string>(['zhuge.liang@shu.example']);
   let nextId = 100_000;
@@ -423,6 +429,9 @@ export function createMockBackend(): Backend {
           ? { ...known, subscription: known.subscription === 'to' ? 'both' : 'from', inRoster: true }
           : contact(jid, null, 'offline', null, { subscription: 'from', askPending: true }),
       );
+    },
+    async subscription_requests({ account }) {
+      return account === ME ? [...requests] : [];
     },
     async ui_ready() {
       // The browser tab has no window to show.

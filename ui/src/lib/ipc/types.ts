@@ -178,6 +178,7 @@ export type CommandMap = {
   open_link: [{ url: string }, void];
   add_contact: [{ account: string; jid: string; name: string | null }, void];
   answer_subscription: [{ account: string; jid: string; approve: boolean }, void];
+  subscription_requests: [{ account: string }, string[]];
   ui_ready: [undefined, void];
 };
 
