@@ -6,7 +6,8 @@ ROOT  := $(abspath .)
 APT_PACKAGES := build-essential pkg-config curl wget file openssl \
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev librsvg2-bin \
   prosody lua-dbi-sqlite3 ejabberd python3-venv \
-  xvfb xauth webkit2gtk-driver dbus-x11 gnome-keyring dunst libnotify-bin imagemagick
+  xvfb xauth webkit2gtk-driver dbus-x11 gnome-keyring dunst libnotify-bin imagemagick \
+  fonts-noto-cjk fonts-noto-color-emoji
 TOOLS := $(ROOT)/.tools
 VENV  := $(ROOT)/.venv
 

@@ -22,6 +22,7 @@ mod secrets;
 mod settings;
 mod state;
 mod tray;
+mod webview;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,6 +45,7 @@ const DEFAULT_LOG_FILTER: &str = "warn,hongyan=info,hongyan_core=info,hongyan_st
 
 fn main() {
     std::sync::LazyLock::force(&STARTED);
+    webview::prepare_environment();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()

@@ -17,6 +17,8 @@ pub struct Desktop {
     pub app: PathBuf,
     child: std::sync::Mutex<Child>,
     log: PathBuf,
+    /// Written by the desktop's shell: the X display and its authority file.
+    display_file: PathBuf,
     _home: TempDir,
 }
 
@@ -40,10 +42,13 @@ impl Desktop {
         let port = free_port();
         let native = free_port();
         let log = hongyan_tests::artifacts_dir().join("e2e-desktop.log");
+        let display_file = home.path().join("display");
         let out = std::fs::File::create(&log)?;
         let script = format!(
-            "printf e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
+            "printf '%s\\n%s\\n' \"$DISPLAY\" \"$XAUTHORITY\" > '{}'; \
+             printf e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
              exec '{}' --port {port} --native-port {native} --native-driver /usr/bin/WebKitWebDriver",
+            display_file.display(),
             driver.display()
         );
         let mut cmd = Command::new("xvfb-run");
@@ -76,6 +81,7 @@ impl Desktop {
             app,
             child: std::sync::Mutex::new(child),
             log,
+            display_file,
             _home: home,
         };
         for _ in 0..200 {
@@ -87,6 +93,27 @@ impl Desktop {
         let tail = desktop.log_tail(30);
         desktop.stop().await;
         bail!("tauri-driver did not listen on {port}:\n{tail}")
+    }
+
+    /// Saves what the X screen shows, as a user would see it. Taken from the X server rather
+    /// than through WebDriver, whose WebKit snapshot waits for a compositing frame that a
+    /// window painting without GPU compositing does not produce.
+    pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        let info = std::fs::read_to_string(&self.display_file).context("the desktop's display")?;
+        let mut lines = info.lines();
+        let (display, xauthority) = (lines.next().unwrap_or_default(), lines.next().unwrap_or_default());
+        let status = tokio::process::Command::new("import")
+            .args(["-display", display, "-window", "root"])
+            .arg(path)
+            .env("XAUTHORITY", xauthority)
+            .stdin(Stdio::null())
+            .status()
+            .await
+            .context("running import (imagemagick)")?;
+        if !status.success() {
+            bail!("import could not capture {display}: {status}");
+        }
+        Ok(())
     }
 
     pub fn log_tail(&self, lines: usize) -> String {

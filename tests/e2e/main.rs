@@ -68,7 +68,7 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
         .wait(&tid("login-jid"), UI_WAIT)
         .await
         .context("login screen")?;
-    wd.screenshot(&shots.join("e2e-login-en.png")).await?;
+    desktop.screenshot(&shots.join("e2e-login-en.png")).await?;
     wd.click(&wd.wait(&tid("sandbox-use"), UI_WAIT).await?)
         .await?;
     wd.clear(&jid_field).await?;
@@ -83,13 +83,13 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
         "e2e-密码-1",
     )
     .await?;
-    wd.screenshot(&shots.join("e2e-register-en.png")).await?;
+    desktop.screenshot(&shots.join("e2e-register-en.png")).await?;
     wd.click(&wd.wait(&tid("login-submit"), UI_WAIT).await?)
         .await?;
     wd.wait(&tid("main-view"), UI_WAIT)
         .await
         .context("main view after creating the account")?;
-    wd.screenshot(&shots.join("e2e-main-en.png")).await?;
+    desktop.screenshot(&shots.join("e2e-main-en.png")).await?;
     wd.wait_text(&tid("account-jid"), UI_WAIT, |t| t.contains(&my_jid))
         .await
         .context("own address in the account header")?;
@@ -113,7 +113,7 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     wd.wait_text(&buddy, UI_WAIT, |t| t.contains("开会中"))
         .await
         .context("status text in the list")?;
-    wd.screenshot(&shots.join("e2e-roster-en.png")).await?;
+    desktop.screenshot(&shots.join("e2e-roster-en.png")).await?;
 
     // Chat both ways.
     wd.click(&away).await?;
@@ -136,28 +136,28 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     )
     .await
     .context("incoming message shown")?;
-    wd.screenshot(&shots.join("e2e-chat-en.png")).await?;
+    desktop.screenshot(&shots.join("e2e-chat-en.png")).await?;
 
     // Switch to Chinese in settings; the window follows at once.
     wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?)
         .await?;
     wd.select(&wd.wait(&tid("settings-language"), UI_WAIT).await?, "zh-CN")
         .await?;
-    wd.screenshot(&shots.join("e2e-settings-zh.png")).await?;
+    desktop.screenshot(&shots.join("e2e-settings-zh.png")).await?;
     wd.click(&wd.wait(&tid("settings-close"), UI_WAIT).await?)
         .await?;
     let lang = wd
         .execute("return document.documentElement.lang", vec![])
         .await?;
     ensure!(lang == "zh-CN", "html lang is {lang}");
-    wd.screenshot(&shots.join("e2e-chat-zh.png")).await?;
+    desktop.screenshot(&shots.join("e2e-chat-zh.png")).await?;
 
     // Log out: back to the login screen, in Chinese.
     wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?)
         .await?;
     wd.click(&wd.wait(&tid("logout"), UI_WAIT).await?).await?;
     wd.wait(&tid("login-jid"), UI_WAIT).await?;
-    wd.screenshot(&shots.join("e2e-login-zh.png")).await?;
+    desktop.screenshot(&shots.join("e2e-login-zh.png")).await?;
     wd.end().await?;
     Ok(())
 }

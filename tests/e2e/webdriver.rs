@@ -1,10 +1,8 @@
 //! A small W3C WebDriver client: just what the end-to-end tests use, over tauri-driver.
 
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use base64::Engine as _;
 use serde_json::{json, Value};
 
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
@@ -124,17 +122,6 @@ impl Session {
         Ok(())
     }
 
-    pub async fn text(&self, e: &Element) -> Result<String> {
-        let v = self
-            .cmd(
-                reqwest::Method::GET,
-                &format!("/element/{}/text", e.0),
-                None,
-            )
-            .await?;
-        Ok(v.as_str().unwrap_or_default().to_owned())
-    }
-
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
         self.cmd(
             reqwest::Method::POST,
@@ -153,13 +140,6 @@ impl Session {
         )
         .await?;
         Ok(())
-    }
-
-    pub async fn screenshot(&self, path: &Path) -> Result<()> {
-        let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await?;
-        let data =
-            base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default())?;
-        std::fs::write(path, data).with_context(|| format!("writing {}", path.display()))
     }
 
     pub async fn end(&self) -> Result<()> {
