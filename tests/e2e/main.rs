@@ -152,6 +152,19 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     ensure!(lang == "zh-CN", "html lang is {lang}");
     desktop.screenshot(&shots.join("e2e-chat-zh.png")).await?;
 
+    // Dark theme from settings: the page takes it at once.
+    wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?)
+        .await?;
+    wd.click(&wd.wait(&tid("settings-theme-dark"), UI_WAIT).await?)
+        .await?;
+    wd.click(&wd.wait(&tid("settings-close"), UI_WAIT).await?)
+        .await?;
+    let theme = wd
+        .execute("return document.documentElement.dataset.theme || ''", vec![])
+        .await?;
+    ensure!(theme == "dark", "theme attribute is {theme}");
+    desktop.screenshot(&shots.join("e2e-chat-zh-dark.png")).await?;
+
     // Log out: back to the login screen, in Chinese.
     wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?)
         .await?;
