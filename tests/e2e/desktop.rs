@@ -12,6 +12,9 @@ use nix::sys::signal::{killpg, Signal};
 use nix::unistd::Pid;
 use tempfile::TempDir;
 
+/// Time for WebKit to paint what the page already shows before the screen is captured.
+const PAINT_SETTLE: Duration = Duration::from_millis(700);
+
 pub struct Desktop {
     pub port: u16,
     pub app: PathBuf,
@@ -99,6 +102,8 @@ impl Desktop {
     /// than through WebDriver, whose WebKit snapshot waits for a compositing frame that a
     /// window painting without GPU compositing does not produce.
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
+        // The DOM a test just checked reaches the screen with the next paints.
+        tokio::time::sleep(PAINT_SETTLE).await;
         let info = std::fs::read_to_string(&self.display_file).context("the desktop's display")?;
         let mut lines = info.lines();
         let (display, xauthority) = (lines.next().unwrap_or_default(), lines.next().unwrap_or_default());

@@ -171,6 +171,36 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     wd.click(&wd.wait(&tid("logout"), UI_WAIT).await?).await?;
     wd.wait(&tid("login-jid"), UI_WAIT).await?;
     desktop.screenshot(&shots.join("e2e-login-zh.png")).await?;
+
+    // Signed out: one click signs in again with the password from the keyring.
+    let saved = format!("[data-testid='saved-account'][data-jid='{my_jid}']");
+    wd.click(&wd.wait(&saved, UI_WAIT).await?).await?;
+    wd.wait(&tid("main-view"), UI_WAIT)
+        .await
+        .context("main view after a one-click sign-in")?;
+    wd.end().await?;
+
+    // Closed while signed in: the next start signs in by itself, history intact.
+    let wd = Session::start(
+        desktop.port,
+        serde_json::json!({ "tauri:options": { "application": desktop.app.to_string_lossy() } }),
+    )
+    .await?;
+    wd.wait(&tid("main-view"), UI_WAIT)
+        .await
+        .context("signed in by itself at the next start")?;
+    wd.wait(&format!("{buddy}:not([data-show='offline'])"), UI_WAIT)
+        .await
+        .context("peer online after the restart")?;
+    wd.click(&wd.wait(&buddy, UI_WAIT).await?).await?;
+    wd.wait_text(
+        "[data-testid='message'] [data-testid='message-body']",
+        UI_WAIT,
+        |t| t.contains(FROM_PEER),
+    )
+    .await
+    .context("history after the restart")?;
+    desktop.screenshot(&shots.join("e2e-restart-zh-dark.png")).await?;
     wd.end().await?;
     Ok(())
 }

@@ -93,10 +93,13 @@ function emit<E extends keyof EventMap>(event: E, payload: EventMap[E]) {
   handler(payload);
 }
 
-function backend(opts: { live: boolean; locale?: string }) {
+/** `autoConnect`: the saved account was not signed out, so the app signs it in at start. */
+function backend(opts: { live: boolean; locale?: string; autoConnect?: boolean }) {
   vi.mocked(ipc.appInfo).mockResolvedValue({ version: '1.2.3', locale: opts.locale ?? 'en-US', sandbox: null });
   vi.mocked(ipc.getSettings).mockResolvedValue({ language: 'auto', theme: 'system' });
-  vi.mocked(ipc.accounts).mockResolvedValue([account(opts.live ? 'online' : 'offline')]);
+  vi.mocked(ipc.accounts).mockResolvedValue([
+    { ...account(opts.live ? 'online' : 'offline'), autoConnect: opts.autoConnect ?? false },
+  ]);
   vi.mocked(ipc.roster).mockResolvedValue([
     contact('zoe@example.org', 'Zoe', 'offline'),
     contact('alice@example.org', 'Alice', 'away', 'At lunch'),
@@ -124,6 +127,32 @@ describe('App', () => {
     expect(await screen.findByTestId('login-submit')).toHaveTextContent('登录');
     expect(document.documentElement.lang).toBe('zh-CN');
     expect(screen.getByRole('button', { name: `以 ${ME} 登录` })).toBeInTheDocument();
+  });
+
+  it('signs the last account in by itself at start, with the saved password, and not again after signing out', async () => {
+    backend({ live: false, autoConnect: true });
+    vi.mocked(ipc.login).mockReset();
+    vi.mocked(ipc.login).mockResolvedValue(account('connecting'));
+    render(App);
+    expect(await screen.findByTestId('main-view')).toBeInTheDocument();
+    expect(ipc.login).toHaveBeenCalledTimes(1);
+    expect(ipc.login).toHaveBeenCalledWith(expect.objectContaining({ jid: ME, password: null, remember: true }));
+    await fireEvent.click(screen.getByTestId('settings-open'));
+    await fireEvent.click(await screen.findByTestId('logout'));
+    expect(await screen.findByTestId('login-submit')).toBeInTheDocument();
+    expect(ipc.logout).toHaveBeenCalledWith(ME);
+    expect(ipc.login).toHaveBeenCalledTimes(1);
+  });
+
+  it('stays on the login screen, with the account picked, when the start-up sign-in fails', async () => {
+    backend({ live: false, autoConnect: true, locale: 'zh-CN' });
+    vi.mocked(ipc.login).mockReset();
+    vi.mocked(ipc.login).mockRejectedValue({ code: 'auth_failed', message: 'not-authorized' });
+    render(App);
+    expect(await screen.findByRole('alert')).toBeInTheDocument();
+    expect(ipc.login).toHaveBeenCalledTimes(1);
+    expect(screen.queryByTestId('main-view')).toBeNull();
+    expect((screen.getByTestId('login-jid') as HTMLInputElement).value).toBe(ME);
   });
 
   it('goes to the main view for an account the shell already connected, with a sorted buddy list', async () => {

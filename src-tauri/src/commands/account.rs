@@ -186,6 +186,8 @@ pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<
         .account(&account)
         .await?
         .ok_or_else(|| Error::Internal(format!("{account} was not saved after signing in")))?;
+    // Signing in is asking to be signed in at the next start too (undone by signing out).
+    let stored = set_auto_connect(&state, stored, true).await?;
     Ok(AccountView {
         account: stored,
         has_password,
@@ -193,13 +195,26 @@ pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<
     })
 }
 
-/// Signs out; the account, its history and its saved password stay.
+/// Signs out; the account, its history and its saved password stay, but the next start does
+/// not sign it in by itself.
 #[tauri::command]
 pub async fn logout(state: State<'_, AppState>, account: String) -> Result<()> {
-    if let Some(client) = state.remove(&account_key(&account)?) {
+    let account = account_key(&account)?;
+    if let Some(client) = state.remove(&account) {
         client.disconnect().await;
     }
+    if let Some(saved) = state.store.account(&account).await? {
+        set_auto_connect(&state, saved, false).await?;
+    }
     Ok(())
+}
+
+async fn set_auto_connect(state: &AppState, mut account: Account, on: bool) -> Result<Account> {
+    if account.auto_connect != on {
+        account.auto_connect = on;
+        state.store.save_account(&account).await?;
+    }
+    Ok(account)
 }
 
 /// Signs out and removes everything Hongyan keeps about the account, password included.

@@ -27,6 +27,17 @@ export type Connection = {
   retryAt: number | null;
 };
 
+/**
+ * The account to sign in at start-up, as other desktop clients do: the most recently used one
+ * that has its password in the keyring and was not signed out by the user (signing out turns
+ * `autoConnect` off; signing in turns it on again).
+ */
+export function pickAutoSignIn(accounts: Account[]): Account | null {
+  const candidates = accounts.filter((a) => a.hasPassword && a.autoConnect);
+  candidates.sort((a, b) => (b.lastLoginAt ?? b.createdAt) - (a.lastLoginAt ?? a.createdAt));
+  return candidates[0] ?? null;
+}
+
 export class Session {
   phase: Phase = $state('booting');
   bootError: ErrorInfo | null = $state(null);
@@ -38,6 +49,9 @@ export class Session {
   presenceError: ErrorInfo | null = $state(null);
   reconnecting = $state(false);
 
+  /** The account to sign in by itself when the login screen first shows (see `pickAutoSignIn`). */
+  private autoSignIn: Account | null = null;
+  private booted = false;
   private unlisten: Array<() => void> = [];
   /** Counts connection events for the active account, to tell whether a snapshot is stale. */
   private connectionEvents = 0;
@@ -72,6 +86,9 @@ export class Session {
       this.accounts = accounts;
       // The shell may already be connecting an account on its own (auto-connect).
       const live = accounts.find((a) => a.state !== 'offline');
+      // Only at start-up: after a sign-out or a failed attempt the user chooses.
+      if (!this.booted && !live) this.autoSignIn = pickAutoSignIn(accounts);
+      this.booted = true;
       if (live) this.enter(live);
       else this.phase = 'login';
     } catch (e) {
@@ -80,9 +97,18 @@ export class Session {
     }
   }
 
+  /** Hands the start-up sign-in to the login screen, once. */
+  takeAutoSignIn(): Account | null {
+    const account = this.autoSignIn;
+    this.autoSignIn = null;
+    return account;
+  }
+
   dispose(): void {
     for (const stop of this.unlisten) stop();
     this.unlisten = [];
+    this.booted = false;
+    this.autoSignIn = null;
   }
 
   /** Shows the main window for `account` (after a login, or one the shell already connected). */
@@ -146,7 +172,7 @@ export class Session {
     try {
       await ipc.logout(account.jid);
     } finally {
-      this.leave({ ...account, state: 'offline' });
+      this.leave({ ...account, state: 'offline', autoConnect: false });
     }
   }
 

@@ -17,7 +17,7 @@ import * as ipc from '$lib/ipc/commands';
 import { ChatStore } from '../features/chat/store.svelte';
 import { RosterStore } from '../features/roster/store.svelte';
 import { SettingsStore } from '../features/settings/store.svelte';
-import { Session } from './session.svelte';
+import { pickAutoSignIn, Session } from './session.svelte';
 
 const ME = 'me@example.org';
 const acc = (state: Account['state'], extra: Partial<Account> = {}): Account => ({
@@ -185,5 +185,28 @@ describe('Session', () => {
     expect(session.roster.loadError).toBeNull();
     session.handleSubscriptionRequest({ account: ME, jid: 'a@example.org' });
     expect(session.roster.requests.list.map((r) => r.jid)).toEqual(['a@example.org']);
+  });
+});
+
+describe('pickAutoSignIn', () => {
+  const a = (jid: string, extra: Partial<Account>) => ({ ...acc('offline'), jid, ...extra });
+
+  it('picks the most recently used account that has a saved password and was not signed out', () => {
+    const older = a('old@example.org', { lastLoginAt: 10 });
+    const newer = a('new@example.org', { lastLoginAt: 20 });
+    const newestButSignedOut = a('out@example.org', { lastLoginAt: 30, autoConnect: false });
+    const newestWithoutPassword = a('nopw@example.org', { lastLoginAt: 40, hasPassword: false });
+    expect(pickAutoSignIn([older, newestButSignedOut, newer, newestWithoutPassword])?.jid).toBe('new@example.org');
+  });
+
+  it('picks nobody when every account was signed out or has no saved password', () => {
+    expect(pickAutoSignIn([])).toBeNull();
+    expect(pickAutoSignIn([a('x@example.org', { autoConnect: false }), a('y@example.org', { hasPassword: false })])).toBeNull();
+  });
+
+  it('falls back to the creation time for an account never signed in', () => {
+    const created = a('created@example.org', { lastLoginAt: null, createdAt: 50 });
+    const used = a('used@example.org', { lastLoginAt: 40 });
+    expect(pickAutoSignIn([used, created])?.jid).toBe('created@example.org');
   });
 });
