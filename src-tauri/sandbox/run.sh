@@ -27,20 +27,42 @@ fi
 cat /etc/ssl/certs/ca-certificates.crt "$certs/ca.crt" > "$dir/ca-bundle.pem" 2>/dev/null \
   || cp "$certs/ca.crt" "$dir/ca-bundle.pem"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" "$root/src-tauri/sandbox/prosody.cfg.lua.in" > "$dir/prosody.cfg.lua"
-
-prosody -F --config "$dir/prosody.cfg.lua" > "$dir/console.log" 2>&1 &
-server=$!
-stop() { kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true; }
-trap stop EXIT INT TERM
-for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-  if ! kill -0 "$server" 2>/dev/null; then
-    echo "The sandbox server did not start; see $dir/prosody.log" >&2; exit 1
+# One sandbox server for every `make run`: a second one joins the server the first started, so
+# two windows can chat with each other. The first run owns the server and stops it on exit.
+port_file="$dir/server.port"
+server=""
+if [ -s "$port_file" ] && port=$(cat "$port_file") && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  echo "Sandbox server already running: localhost on 127.0.0.1:$port"
+else
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" "$root/src-tauri/sandbox/prosody.cfg.lua.in" > "$dir/prosody.cfg.lua"
+  prosody -F --config "$dir/prosody.cfg.lua" > "$dir/console.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+    if ! kill -0 "$server" 2>/dev/null; then
+      echo "The sandbox server did not start; see $dir/prosody.log" >&2; exit 1
+    fi
+    sleep 0.1
+  done
+  echo "$port" > "$port_file"
+  echo "Sandbox server: localhost on 127.0.0.1:$port (data in $dir)"
+fi
+stop() {
+  if [ -n "$server" ]; then
+    rm -f "$port_file"
+    kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
   fi
-  sleep 0.1
-done
-echo "Sandbox server: localhost on 127.0.0.1:$port (data in $dir)"
+}
+trap stop EXIT INT TERM
 
-HONGYAN_SANDBOX="localhost,127.0.0.1,$port" SSL_CERT_FILE="$dir/ca-bundle.pem" "$app"
+# The app's own data (accounts, history, settings) also stays in .dev, never in your real
+# profile. Hongyan runs once per data folder, so each further `make run` takes the next free one.
+n=1
+while [ -e "$root/.dev/app-$n/instance.lock" ] && ! flock -n "$root/.dev/app-$n/instance.lock" true; do
+  n=$((n + 1))
+done
+echo "App data: $root/.dev/app-$n"
+
+HONGYAN_DATA_DIR="$root/.dev/app-$n" HONGYAN_SANDBOX="localhost,127.0.0.1,$port" \
+  SSL_CERT_FILE="$dir/ca-bundle.pem" "$app"

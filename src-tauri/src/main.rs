@@ -20,6 +20,7 @@ mod notify;
 mod sandbox;
 mod secrets;
 mod settings;
+mod single_instance;
 mod state;
 mod tray;
 mod webview;
@@ -53,6 +54,24 @@ fn main() {
         )
         .init();
 
+    let context = tauri::generate_context!();
+    let Some(data) = data_dir(&context.config().identifier) else {
+        error!("Hongyan could not start: this system names no folder for application data (set {DATA_DIR_ENV})");
+        std::process::exit(1);
+    };
+    let instance = match single_instance::claim(&data) {
+        Ok(single_instance::Claim::First(guard)) => Some(guard),
+        Ok(single_instance::Claim::Running) => {
+            info!(data = %data.display(), "Hongyan is already running on this data folder; its window was brought to the front");
+            return;
+        }
+        // Better two windows than none: say why and go on.
+        Err(e) => {
+            warn!(data = %data.display(), error = %e, "cannot check for another running Hongyan");
+            None
+        }
+    };
+
     let app = tauri::Builder::default()
         .plugin(navigation::guard())
         .invoke_handler(tauri::generate_handler![
@@ -76,14 +95,21 @@ fn main() {
             commands::chat::send_message,
             commands::chat::mark_read,
         ])
-        .setup(|app| setup(app).map_err(Into::into))
+        .setup(move |app| {
+            if let Some(guard) = &instance {
+                let handle = app.handle().clone();
+                guard.on_raise(move || show_main_window(&handle));
+            }
+            app.manage(instance);
+            setup(app, data).map_err(Into::into)
+        })
         // Closing the main window quits, tray or not: nothing keeps running unseen.
         .on_window_event(|window, event| {
             if window.label() == "main" && matches!(event, WindowEvent::Destroyed) {
                 window.app_handle().exit(0);
             }
         })
-        .build(tauri::generate_context!());
+        .build(context);
     let app = match app {
         Ok(app) => app,
         Err(e) => {
@@ -100,8 +126,6 @@ fn main() {
 
 #[derive(Debug, thiserror::Error)]
 enum StartError {
-    #[error("no data directory: {0}")]
-    DataDir(#[source] tauri::Error),
     #[error("cannot open the database {path}: {source}")]
     Store {
         path: PathBuf,
@@ -109,15 +133,25 @@ enum StartError {
     },
 }
 
-fn data_dir<R: Runtime>(app: &App<R>) -> Result<PathBuf, StartError> {
+/// `HONGYAN_DATA_DIR`, else the platform's app data folder named by the app identifier (the
+/// folder Tauri's `app_data_dir` names too).
+fn data_dir(identifier: &str) -> Option<PathBuf> {
     match std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
-        Some(dir) => Ok(PathBuf::from(dir)),
-        None => app.path().app_data_dir().map_err(StartError::DataDir),
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => dirs::data_dir().map(|d| d.join(identifier)),
     }
 }
 
-fn setup<R: Runtime>(app: &mut App<R>) -> Result<(), StartError> {
-    let data = data_dir(app)?;
+/// Brings the main window to the front (another start of Hongyan asked for it).
+fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+fn setup<R: Runtime>(app: &mut App<R>, data: PathBuf) -> Result<(), StartError> {
     let db = data.join("hongyan.db");
     let store =
         tauri::async_runtime::block_on(Store::open(&db)).map_err(|source| StartError::Store {
