@@ -18,7 +18,7 @@ const PAINT_SETTLE: Duration = Duration::from_millis(700);
 pub struct Desktop {
     pub port: u16,
     pub app: PathBuf,
-    child: std::sync::Mutex<Child>,
+    child: std::sync::Mutex<Option<Child>>,
     log: PathBuf,
     /// Written by the desktop's shell: the X display and its authority file.
     display_file: PathBuf,
@@ -82,7 +82,7 @@ impl Desktop {
         let desktop = Desktop {
             port,
             app,
-            child: std::sync::Mutex::new(child),
+            child: std::sync::Mutex::new(Some(child)),
             log,
             display_file,
             _home: home,
@@ -129,10 +129,11 @@ impl Desktop {
 
     /// Ends the whole process group: Xvfb, D-Bus, keyring, tauri-driver and the app.
     pub async fn stop(&self) {
-        let mut child = match self.child.lock() {
-            Ok(c) => c,
-            Err(p) => p.into_inner(),
+        let taken = match self.child.lock() {
+            Ok(mut c) => c.take(),
+            Err(p) => p.into_inner().take(),
         };
+        let Some(mut child) = taken else { return };
         let group = Pid::from_raw(child.id() as i32);
         let _ = killpg(group, Signal::SIGTERM);
         for _ in 0..50 {

@@ -701,7 +701,7 @@ impl Task {
     }
 
     /// Roster results and pushes are accepted only from our own account (RFC 6121 §2.1.6).
-    fn from_own_account(&self, from: Option<&Jid>) -> bool {
+    fn sent_by_own_account(&self, from: Option<&Jid>) -> bool {
         from.is_none_or(|f| f.to_bare() == self.config.jid)
     }
 
@@ -709,7 +709,7 @@ impl Task {
         match iq {
             Iq::Result { ref id, ref from, .. } | Iq::Error { ref id, ref from, .. } => {
                 let Some(pending) = self.iqs.remove(id) else { return Ok(()) };
-                let trusted = self.from_own_account(from.as_ref());
+                let trusted = self.sent_by_own_account(from.as_ref());
                 match (pending, iq) {
                     (PendingIq::RosterGet, Iq::Result { payload: Some(payload), .. }) if trusted => {
                         let roster = Roster::try_from(payload).map_err(|e| Error::StreamClosed(format!("bad roster: {e}")))?;
@@ -733,7 +733,7 @@ impl Task {
             }
             Iq::Set { from, id, payload, .. } => {
                 if payload.is("query", ns::ROSTER) {
-                    if !self.from_own_account(from.as_ref()) {
+                    if !self.sent_by_own_account(from.as_ref()) {
                         warn!(?from, "refused a roster push from someone else");
                         return self.send(stream, error_reply(from, id, DefinedCondition::ServiceUnavailable)).await;
                     }

@@ -190,7 +190,7 @@ impl Contacts {
             jid: jid.to_owned(),
             name: item.and_then(|i| i.name.clone()),
             groups: item.map(|i| i.groups.clone()).unwrap_or_default(),
-            subscription: item.map(|i| i.subscription.clone()).unwrap_or(Subscription::None),
+            subscription: item.map(|i| i.subscription).unwrap_or(Subscription::None),
             ask_pending: item.is_some_and(|i| i.ask_pending),
             in_roster: item.is_some(),
             show: best.map_or(Show::Offline, |b| b.show),
