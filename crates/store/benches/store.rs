@@ -127,6 +127,8 @@ async fn run(sizes: &Sizes) -> Result<()> {
     // 1. Batch insert throughput.
     let mut rates = Vec::with_capacity(sizes.batches);
     let mut inserted = 0usize;
+    // WAL checkpoints land in some batches only; the overall rate counts them evenly.
+    let mut busy = Duration::ZERO;
     for _ in 0..sizes.batches {
         let batch: Vec<NewMessage> = (0..BATCH)
             .map(|_| {
@@ -138,6 +140,7 @@ async fn run(sizes: &Sizes) -> Result<()> {
         let t = Instant::now();
         let result = store.insert_messages(&batch).await?;
         let elapsed = t.elapsed();
+        busy += elapsed;
         inserted += result.iter().filter(|r| r.is_new()).count();
         rates.push(BATCH as f64 / elapsed.as_secs_f64());
     }
@@ -148,10 +151,12 @@ async fn run(sizes: &Sizes) -> Result<()> {
     );
     rates.sort_by(f64::total_cmp);
     println!(
-        "store.insert_batch500  median {} msg/s  (min {}, max {})  target >= 20,000",
+        "store.insert_batch500  median {} msg/s  (min {}, max {}; overall {} msg/s over {} batches)  target >= 20,000",
         thousands(rates[rates.len() / 2]),
         thousands(rates[0]),
         thousands(rates[rates.len() - 1]),
+        thousands(inserted as f64 / busy.as_secs_f64()),
+        sizes.batches,
     );
 
     // 2. History pages in a conversation of 100,000 messages; the 100,000 above are the others.

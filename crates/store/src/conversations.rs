@@ -3,7 +3,7 @@
 use sqlx::SqliteConnection;
 
 use crate::model::{message_columns, MessageRow};
-use crate::{no_account, Conversation, Result, Store, BEGIN_WRITE};
+use crate::{no_account, Conversation, Error, Result, Store, BEGIN_WRITE};
 
 /// Subquery for the id of the conversation of account `?1` with peer `?2`.
 macro_rules! conversation_of {
@@ -73,6 +73,46 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Ids of the conversations of the (account, peer) `pairs`, in their order, created on first
+/// use. One query finds the existing ones, so a batch over many peers does not pay a round
+/// trip to the database thread per peer. Call inside a write transaction.
+pub(crate) async fn conversation_ids(
+    conn: &mut SqliteConnection,
+    pairs: &[(&str, &str)],
+) -> Result<Vec<i64>> {
+    // The pairs travel as one JSON parameter, so the statement text never changes.
+    let wanted =
+        serde_json::to_string(pairs).map_err(|e| Error::Db(sqlx::Error::Encode(Box::new(e))))?;
+    let found: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        "SELECT w.key, c.id, a.jid, c.peer
+         FROM json_each(?1) w
+         JOIN account a ON a.jid = w.value ->> 0
+         JOIN conversation c ON c.account_id = a.id AND c.peer = w.value ->> 1",
+    )
+    .bind(wanted)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut ids: Vec<Option<i64>> = vec![None; pairs.len()];
+    for (key, id, account, peer) in found {
+        // Older SQLite versions cut a JSON string at an escaped NUL, so only a row whose JIDs
+        // compare equal counts; a pair without one takes the exact lookup below.
+        let Ok(k) = usize::try_from(key) else {
+            continue;
+        };
+        if pairs.get(k) == Some(&(account.as_str(), peer.as_str())) {
+            ids[k] = Some(id);
+        }
+    }
+    let mut out = Vec::with_capacity(pairs.len());
+    for (&(account, peer), id) in pairs.iter().zip(ids) {
+        out.push(match id {
+            Some(id) => id,
+            None => conversation_id(conn, account, peer).await?,
+        });
+    }
+    Ok(out)
 }
 
 /// Id of the conversation of `account` with `peer`, created on first use.

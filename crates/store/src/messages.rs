@@ -1,10 +1,11 @@
 //! Message rows: storing with deduplication, delivery state, and history pages.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
-use sqlx::SqliteConnection;
+use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr, SqliteConnection};
 
-use crate::conversations::{conversation_id, conversation_of};
+use crate::conversations::{conversation_id, conversation_ids, conversation_of};
 use crate::model::{message_columns, FullMessageRow, MessageRow};
 use crate::{
     Error, HistoryCursor, Inserted, Message, MessageState, NewMessage, Result, Store, BEGIN_WRITE,
@@ -47,9 +48,12 @@ impl Store {
     pub async fn insert_message(&self, m: &NewMessage) -> Result<Inserted> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         let conversation = conversation_id(&mut tx, &m.account, &m.peer).await?;
-        let inserted = insert_into(&mut tx, conversation, m).await?;
+        let inserted = insert_all(&mut tx, &[conversation], std::slice::from_ref(m)).await?;
         tx.commit().await?;
-        Ok(inserted)
+        inserted
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Corrupt("storing one message gave no result".into()))
     }
 
     /// Stores a batch (an archive page, a burst of carbons) in one transaction, deduplicating
@@ -60,20 +64,22 @@ impl Store {
             return Ok(Vec::new());
         }
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let mut conversations: HashMap<(&str, &str), i64> = HashMap::new();
-        let mut out = Vec::with_capacity(batch.len());
-        for m in batch {
-            let key = (m.account.as_str(), m.peer.as_str());
-            let conversation = match conversations.get(&key) {
-                Some(&id) => id,
-                None => {
-                    let id = conversation_id(&mut tx, &m.account, &m.peer).await?;
-                    conversations.insert(key, id);
-                    id
-                }
-            };
-            out.push(insert_into(&mut tx, conversation, m).await?);
-        }
+        // Each distinct (account, peer) once, then every message's place in that list.
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        let mut place: HashMap<(&str, &str), usize> = HashMap::new();
+        let places: Vec<usize> = batch
+            .iter()
+            .map(|m| {
+                let key = (m.account.as_str(), m.peer.as_str());
+                *place.entry(key).or_insert_with(|| {
+                    pairs.push(key);
+                    pairs.len() - 1
+                })
+            })
+            .collect();
+        let ids = conversation_ids(&mut tx, &pairs).await?;
+        let conversations: Vec<i64> = places.into_iter().map(|i| ids[i]).collect();
+        let out = insert_all(&mut tx, &conversations, batch).await?;
         tx.commit().await?;
         Ok(out)
     }
@@ -194,62 +200,213 @@ impl Store {
     }
 }
 
-/// Inserts `m` into `conversation`, or finds the copy already stored. The unique indexes
-/// decide, so two writers cannot both store the same message.
-async fn insert_into(
-    conn: &mut SqliteConnection,
-    conversation: i64,
-    m: &NewMessage,
-) -> Result<Inserted> {
-    let id: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO message (conversation_id, direction, body, sent_at, received_at,
-                              origin_id, stanza_id, state, error)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-         ON CONFLICT DO NOTHING
-         RETURNING id",
-    )
-    .bind(conversation)
-    .bind(m.direction.code())
-    .bind(&m.body)
-    .bind(m.sent_at)
-    .bind(m.received_at)
-    .bind(&m.origin_id)
-    .bind(&m.stanza_id)
-    .bind(m.state.code())
-    .bind(&m.error)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match id {
-        Some(id) => Ok(Inserted::New(Message::stored(id, m))),
-        None => {
-            let existing = stored_copy(conn, conversation, m).await?.ok_or_else(|| {
-                Error::Corrupt(format!(
-                    "message to {} conflicts with no stored message",
-                    m.peer
-                ))
-            })?;
-            Ok(Inserted::Duplicate(
-                existing.into_message(m.account.clone(), m.peer.clone())?,
-            ))
+/// Rows per multi-row `INSERT`. Each row binds 9 parameters, so a chunk stays far below
+/// SQLite's limit of 32,766 bound parameters.
+const CHUNK: usize = 256;
+
+/// The chunk sizes [`insert_all`] splits `n` messages into: whole chunks, then the rest as
+/// falling powers of two. The few statement texts this allows all stay in the connection's
+/// statement cache, where a statement per batch length would be prepared again and again.
+fn chunk_sizes(mut n: usize) -> impl Iterator<Item = usize> {
+    let mut size = CHUNK;
+    std::iter::from_fn(move || {
+        while size > n {
+            size /= 2;
         }
+        if size == 0 {
+            return None;
+        }
+        n -= size;
+        Some(size)
+    })
+}
+
+/// The `INSERT` of `rows` messages (a power of two up to [`CHUNK`]), built once per size from
+/// constant text and `?` placeholders only, never from values.
+fn insert_sql(rows: usize) -> SqlStr {
+    static SQL: OnceLock<Vec<SqlStr>> = OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        std::iter::successors(Some(1_usize), |&n| (n < CHUNK).then_some(n * 2))
+            .map(|n| {
+                let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
+                AssertSqlSafe(format!(
+                    "INSERT INTO message (conversation_id, direction, body, sent_at, received_at,
+                                          origin_id, stanza_id, state, error)
+                     VALUES {values}
+                     ON CONFLICT DO NOTHING"
+                ))
+                .into_sql_str()
+            })
+            .collect()
+    });
+    // A power of two's trailing zeros are its place in `all`.
+    all[rows.trailing_zeros() as usize].clone()
+}
+
+/// The key columns of a row stored by a chunk, to tell which of its messages it is.
+#[derive(sqlx::FromRow)]
+struct StoredKey {
+    id: i64,
+    conversation_id: i64,
+    direction: i64,
+    origin_id: Option<String>,
+    stanza_id: Option<String>,
+}
+
+impl StoredKey {
+    fn is_of(&self, conversation: i64, m: &NewMessage) -> bool {
+        self.conversation_id == conversation
+            && self.direction == m.direction.code()
+            && self.origin_id == m.origin_id
+            && self.stanza_id == m.stanza_id
     }
 }
 
-/// The stored message `m` duplicates: same origin-id in the same direction, else same stanza-id.
+/// Inserts each message of `batch` into the conversation at the same position of
+/// `conversations`, or finds the copy already stored (before the batch or earlier in it).
+/// Results are in batch order. The unique indexes decide, so two writers cannot both store
+/// the same message. Call inside a write transaction.
+///
+/// SQLite stores the rows of a multi-row `VALUES` in order and gives each new row the highest
+/// id so far plus one, so the rows a chunk stores have consecutive ids in batch order. The
+/// statement returns no rows: `RETURNING` streams them back from sqlx's worker thread one by
+/// one, which made a chunk about 40% slower. Only a chunk with duplicates reads back which of
+/// its messages it stored.
+async fn insert_all(
+    conn: &mut SqliteConnection,
+    conversations: &[i64],
+    batch: &[NewMessage],
+) -> Result<Vec<Inserted>> {
+    // Highest message id before the next chunk. A lone message needs none: its id is the
+    // last insert rowid.
+    let mut top = if batch.len() > 1 {
+        let max: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM message")
+            .fetch_one(&mut *conn)
+            .await?;
+        Some(max.unwrap_or(0))
+    } else {
+        None
+    };
+    let mut out = Vec::with_capacity(batch.len());
+    let mut start = 0;
+    for size in chunk_sizes(batch.len()) {
+        let chunk = conversations[start..start + size]
+            .iter()
+            .copied()
+            .zip(&batch[start..start + size]);
+        start += size;
+
+        let mut insert = sqlx::query(insert_sql(size));
+        for (conversation, m) in chunk.clone() {
+            insert = insert
+                .bind(conversation)
+                .bind(m.direction.code())
+                .bind(&m.body)
+                .bind(m.sent_at)
+                .bind(m.received_at)
+                .bind(&m.origin_id)
+                .bind(&m.stanza_id)
+                .bind(m.state.code())
+                .bind(&m.error);
+        }
+        let done = insert.execute(&mut *conn).await?;
+        let stored = done.rows_affected();
+        let last = done.last_insert_rowid();
+        let below = top;
+        if stored > 0 {
+            // Ids not consecutive from the previous top would break the mapping below.
+            if let Some(t) = below {
+                let expected = i64::try_from(stored).ok().and_then(|n| t.checked_add(n));
+                if expected != Some(last) {
+                    return Err(Error::Corrupt(format!(
+                        "{stored} new messages after id {t} end at id {last}"
+                    )));
+                }
+                top = Some(last);
+            }
+        }
+
+        if stored == size as u64 {
+            // Every message is new: the ids run up to `last` in batch order.
+            let first = last - (size as i64 - 1);
+            for (i, (_, m)) in chunk.enumerate() {
+                out.push(Inserted::New(Message::stored(first + i as i64, m)));
+            }
+            continue;
+        }
+
+        // Some messages were duplicates: read back the keys of the rows this chunk stored.
+        let (mut rows, mut seen) = match below {
+            Some(below) if stored > 0 => {
+                let rows: Vec<StoredKey> = sqlx::query_as(
+                    "SELECT id, conversation_id, direction, origin_id, stanza_id
+                     FROM message WHERE id > ?1 AND id <= ?2 ORDER BY id",
+                )
+                .bind(below)
+                .bind(last)
+                .fetch_all(&mut *conn)
+                .await?;
+                (rows.into_iter().peekable(), below)
+            }
+            // Nothing new, so nothing of this chunk can be mistaken for an older copy.
+            _ if stored == 0 => (Vec::new().into_iter().peekable(), i64::MAX),
+            _ => {
+                return Err(Error::Corrupt(
+                    "a single message stored more than one row".into(),
+                ))
+            }
+        };
+        for (conversation, m) in chunk {
+            // A message whose key matches the next stored row is that row: had it been a
+            // duplicate, its stored copy would have turned away every later message with
+            // the same key as well.
+            if let Some(row) = rows.next_if(|r| r.is_of(conversation, m)) {
+                seen = row.id;
+                out.push(Inserted::New(Message::stored(row.id, m)));
+                continue;
+            }
+            // Rows after `seen` were stored after `m`, so they are not what it duplicates: the
+            // lookup sees what a one-by-one insert would have seen.
+            let existing = stored_copy(conn, conversation, m, seen)
+                .await?
+                .ok_or_else(|| {
+                    Error::Corrupt(format!(
+                        "message to {} conflicts with no stored message",
+                        m.peer
+                    ))
+                })?;
+            out.push(Inserted::Duplicate(
+                existing.into_message(m.account.clone(), m.peer.clone())?,
+            ));
+        }
+        if rows.next().is_some() {
+            return Err(Error::Corrupt(
+                "stored messages do not follow the order of the batch".into(),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// The stored message `m` duplicates: same origin-id in the same direction, else same
+/// stanza-id; only among messages with an id up to `upto`.
 async fn stored_copy(
     conn: &mut SqliteConnection,
     conversation: i64,
     m: &NewMessage,
+    upto: i64,
 ) -> Result<Option<MessageRow>> {
     if let Some(origin_id) = &m.origin_id {
         let row = sqlx::query_as(concat!(
             "SELECT ",
             message_columns!("message"),
-            " FROM message WHERE conversation_id = ?1 AND direction = ?2 AND origin_id = ?3"
+            " FROM message
+              WHERE conversation_id = ?1 AND direction = ?2 AND origin_id = ?3 AND id <= ?4"
         ))
         .bind(conversation)
         .bind(m.direction.code())
         .bind(origin_id)
+        .bind(upto)
         .fetch_optional(&mut *conn)
         .await?;
         if row.is_some() {
@@ -260,10 +417,11 @@ async fn stored_copy(
         let row = sqlx::query_as(concat!(
             "SELECT ",
             message_columns!("message"),
-            " FROM message WHERE conversation_id = ?1 AND stanza_id = ?2"
+            " FROM message WHERE conversation_id = ?1 AND stanza_id = ?2 AND id <= ?3"
         ))
         .bind(conversation)
         .bind(stanza_id)
+        .bind(upto)
         .fetch_optional(&mut *conn)
         .await?;
         return Ok(row);

@@ -369,3 +369,172 @@ async fn pending_messages_are_outgoing_pending_oldest_first() {
     );
     assert!(store.pending_messages("nobody@x").await.unwrap().is_empty());
 }
+
+/// A batch of several chunks, with messages without ids, duplicates of stored messages and
+/// of earlier batch messages on both sides of chunk boundaries, and a chunk of nothing but
+/// duplicates, must give exactly what storing the messages one by one gives.
+#[tokio::test]
+async fn large_batch_matches_storing_one_by_one() {
+    const CAROL: &str = "carol@example.org";
+    const DAVE: &str = "dave@example.org";
+    // Two stores with the same history: one takes the batch at once, one message by message.
+    let (batched, single) = (store().await, store().await);
+    let mut old_out = outgoing(BOB, "stored, origin-id", 1);
+    old_out.origin_id = Some("o-old".into());
+    let mut old_archived = incoming(CAROL, "stored, stanza-id", 2);
+    old_archived.stanza_id = Some("s-old".into());
+    let mut stored = Vec::new();
+    for s in [&batched, &single] {
+        stored = vec![
+            s.insert_message(&old_out).await.unwrap().into_message(),
+            s.insert_message(&old_archived)
+                .await
+                .unwrap()
+                .into_message(),
+        ];
+    }
+
+    let peers = [BOB, CAROL, DAVE];
+    let mut batch: Vec<NewMessage> = (0..700_usize)
+        .map(|i| {
+            let (peer, at) = (peers[i % 3], 100 + i as i64);
+            let mut m = if i % 2 == 0 {
+                incoming(peer, "", at)
+            } else {
+                outgoing(peer, "", at)
+            };
+            m.body = format!("message {i}");
+            match i % 4 {
+                0 => {}
+                1 => m.origin_id = Some(format!("o{i}")),
+                2 => m.stanza_id = Some(format!("s{i}")),
+                _ => {
+                    m.origin_id = Some(format!("o{i}"));
+                    m.stanza_id = Some(format!("s{i}"));
+                }
+            }
+            m
+        })
+        .collect();
+    let repeat = |m: &NewMessage| NewMessage {
+        body: format!("repeat of {}", m.body),
+        sent_at: m.sent_at + 1_000,
+        ..m.clone()
+    };
+    // Chunks are 256, 256, 128, 32, 16, 8 and 4 messages: boundaries at 256, 512, 640, ...
+    batch[255] = repeat(&batch[9]);
+    batch[256] = repeat(&batch[11]);
+    batch[257] = repeat(&old_out);
+    batch[258] = NewMessage {
+        direction: Direction::Outgoing,
+        ..repeat(&old_archived)
+    };
+    batch[300] = incoming(DAVE, "no ids, twice", 5);
+    batch[301] = incoming(DAVE, "no ids, twice", 5);
+    batch[512] = repeat(&batch[511]);
+    batch[600] = repeat(&batch[599]);
+    // A duplicate of a stored message by stanza-id whose origin-id a later message of the
+    // same chunk then stores: the duplicate is the stored copy, not that later message.
+    batch[620] = NewMessage {
+        origin_id: Some("o-later".into()),
+        ..repeat(&old_archived)
+    };
+    batch[621] = NewMessage {
+        origin_id: Some("o-later".into()),
+        ..incoming(CAROL, "takes the origin-id", 7)
+    };
+    // The last chunk stores nothing.
+    for (i, of) in [(696, 3), (697, 257), (698, 639), (699, 686)] {
+        batch[i] = repeat(&batch[of]);
+    }
+
+    let got = batched.insert_messages(&batch).await.unwrap();
+    let mut want = Vec::new();
+    for m in &batch {
+        want.push(single.insert_message(m).await.unwrap());
+    }
+    assert_eq!(got, want);
+
+    for (i, r) in got.iter().enumerate() {
+        if r.is_new() {
+            assert_eq!(r.message().body, batch[i].body, "message {i}");
+            assert_eq!(
+                batched.message(r.message().id).await.unwrap().as_ref(),
+                Some(r.message()),
+                "message {i}"
+            );
+        }
+    }
+    let duplicates: Vec<(usize, &Inserted)> = got
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.is_new())
+        .collect();
+    assert_eq!(
+        duplicates.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        [255, 256, 257, 258, 512, 600, 620, 696, 697, 698, 699]
+    );
+    for (i, of) in [
+        (255, 9),
+        (256, 11),
+        (512, 511),
+        (600, 599),
+        (696, 3),
+        (698, 639),
+        (699, 686),
+    ] {
+        assert_eq!(
+            got[i],
+            Inserted::Duplicate(got[of].message().clone()),
+            "message {i}"
+        );
+    }
+    for i in [257, 697] {
+        assert_eq!(
+            got[i],
+            Inserted::Duplicate(stored[0].clone()),
+            "message {i}"
+        );
+    }
+    for i in [258, 620] {
+        assert_eq!(
+            got[i],
+            Inserted::Duplicate(stored[1].clone()),
+            "message {i}"
+        );
+    }
+    assert!(got[621].is_new() && got[300].is_new() && got[301].is_new());
+    assert_ne!(got[300].message().id, got[301].message().id);
+}
+
+/// A batch sends its JIDs to SQLite as JSON to find their conversations; a peer with an
+/// escaped NUL (which older SQLite versions cut there) must still get its own conversation,
+/// not that of its prefix.
+#[tokio::test]
+async fn batch_peer_with_a_nul_gets_its_own_conversation() {
+    let store = store().await;
+    store
+        .insert_message(&incoming(BOB, "to bob", 1))
+        .await
+        .unwrap();
+    let odd = format!("{BOB}\u{0}x");
+    let result = store
+        .insert_messages(&[
+            incoming(&odd, "to the odd peer", 2),
+            incoming(BOB, "bob again", 3),
+        ])
+        .await
+        .unwrap();
+    assert!(result.iter().all(Inserted::is_new));
+    let bodies = |history: Vec<hongyan_store::Message>| -> Vec<String> {
+        history.into_iter().map(|m| m.body).collect()
+    };
+    assert_eq!(
+        bodies(store.history(ME, &odd, None, 10).await.unwrap()),
+        ["to the odd peer"]
+    );
+    assert_eq!(
+        bodies(store.history(ME, BOB, None, 10).await.unwrap()),
+        ["to bob", "bob again"]
+    );
+}
