@@ -28,6 +28,25 @@ fn tid(id: &str) -> String {
     format!("[data-testid='{id}']")
 }
 
+/// Starts the app through tauri-driver: a new WebDriver session is a new app process.
+async fn launch(desktop: &Desktop) -> Result<Session> {
+    Session::start(
+        desktop.port,
+        serde_json::json!({ "tauri:options": { "application": desktop.app.to_string_lossy() } }),
+    )
+    .await
+}
+
+/// Waits until a received message with `text` shows in the open chat.
+async fn wait_body(wd: &Session, text: &str) -> Result<()> {
+    wd.wait_text(
+        "[data-testid='message'][data-direction='in'] [data-testid='message-body']",
+        UI_WAIT,
+        |t| t.contains(text),
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_account_see_contact_and_chat_both_ways() -> Result<()> {
     let ca = TestCa::shared();
@@ -54,11 +73,7 @@ async fn create_account_see_contact_and_chat_both_ways() -> Result<()> {
 
 async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -> Result<()> {
     let shots = artifacts_dir();
-    let wd = Session::start(
-        desktop.port,
-        serde_json::json!({ "tauri:options": { "application": desktop.app.to_string_lossy() } }),
-    )
-    .await?;
+    let wd = launch(desktop).await?;
     let me = unique_user("e2e");
     let my_jid = server.jid(&me);
     let peer_jid = peer.bare_jid().to_owned();
@@ -129,13 +144,9 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     .await
     .context("own message marked sent")?;
     peer.send(&my_jid, FROM_PEER).await?;
-    wd.wait_text(
-        "[data-testid='message'][data-direction='in'] [data-testid='message-body']",
-        UI_WAIT,
-        |t| t.contains(FROM_PEER),
-    )
-    .await
-    .context("incoming message shown")?;
+    wait_body(&wd, FROM_PEER)
+        .await
+        .context("incoming message shown")?;
     desktop.screenshot(&shots.join("e2e-chat-en.png")).await?;
 
     // Switch to Chinese in settings; the window follows at once.
@@ -181,11 +192,7 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     wd.end().await?;
 
     // Closed while signed in: the next start signs in by itself, history intact.
-    let wd = Session::start(
-        desktop.port,
-        serde_json::json!({ "tauri:options": { "application": desktop.app.to_string_lossy() } }),
-    )
-    .await?;
+    let wd = launch(desktop).await?;
     wd.wait(&tid("main-view"), UI_WAIT)
         .await
         .context("signed in by itself at the next start")?;
@@ -193,13 +200,9 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
         .await
         .context("peer online after the restart")?;
     wd.click(&wd.wait(&buddy, UI_WAIT).await?).await?;
-    wd.wait_text(
-        "[data-testid='message'] [data-testid='message-body']",
-        UI_WAIT,
-        |t| t.contains(FROM_PEER),
-    )
-    .await
-    .context("history after the restart")?;
+    wait_body(&wd, FROM_PEER)
+        .await
+        .context("history after the restart")?;
     desktop.screenshot(&shots.join("e2e-restart-zh-dark.png")).await?;
     wd.end().await?;
     Ok(())
