@@ -98,7 +98,7 @@ fn main() {
         .setup(move |app| {
             if let Some(guard) = &instance {
                 let handle = app.handle().clone();
-                guard.on_raise(move || show_main_window(&handle));
+                guard.on_raise(move || tray::show_main_window(&handle));
             }
             app.manage(instance);
             setup(app, data).map_err(Into::into)
@@ -139,15 +139,6 @@ fn data_dir(identifier: &str) -> Option<PathBuf> {
     match std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
         Some(dir) => Some(PathBuf::from(dir)),
         None => dirs::data_dir().map(|d| d.join(identifier)),
-    }
-}
-
-/// Brings the main window to the front (another start of Hongyan asked for it).
-fn show_main_window<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window("main") {
-        let _ = window.unminimize();
-        let _ = window.show();
-        let _ = window.set_focus();
     }
 }
 
