@@ -16,6 +16,10 @@ pub enum Error {
     Keyring(String),
     #[error("no password is saved for {0}")]
     NoSavedPassword(String),
+    /// The database in the data folder could not be opened (full disk, no permission, a file
+    /// from a newer Hongyan …). Holds the path and the reason, for the details line.
+    #[error("{0}")]
+    DataUnavailable(String),
     #[error("the settings could not be saved: {0}")]
     Settings(#[source] std::io::Error),
     #[error("not a link Hongyan opens: {0}")]
@@ -43,7 +47,7 @@ impl Error {
         match self {
             Error::Engine(e) => e.code(),
             Error::Keyring(_) | Error::NoSavedPassword(_) => "keyring",
-            Error::Settings(_) => "storage",
+            Error::Settings(_) | Error::DataUnavailable(_) => "storage",
             Error::InvalidLink(_) => "invalid_input",
             Error::OpenLink(_) | Error::Internal(_) => "internal",
         }

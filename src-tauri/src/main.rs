@@ -101,7 +101,8 @@ fn main() {
                 guard.on_raise(move || tray::show_main_window(&handle));
             }
             app.manage(instance);
-            setup(app, data).map_err(Into::into)
+            setup(app, data);
+            Ok(())
         })
         // Closing the main window quits, tray or not: nothing keeps running unseen.
         .on_window_event(|window, event| {
@@ -124,14 +125,18 @@ fn main() {
     });
 }
 
+/// Why the local data could not be opened. The window still opens and says so, with a retry.
 #[derive(Debug, thiserror::Error)]
-enum StartError {
+pub(crate) enum StartError {
     #[error("cannot open the database {path}: {source}")]
     Store {
         path: PathBuf,
         source: hongyan_core::store::Error,
     },
 }
+
+/// The data folder, managed from the start so that opening the store can be tried again.
+pub(crate) struct DataDir(PathBuf);
 
 /// `HONGYAN_DATA_DIR`, else the platform's app data folder named by the app identifier (the
 /// folder Tauri's `app_data_dir` names too).
@@ -142,18 +147,37 @@ fn data_dir(identifier: &str) -> Option<PathBuf> {
     }
 }
 
-fn setup<R: Runtime>(app: &mut App<R>, data: PathBuf) -> Result<(), StartError> {
+fn setup<R: Runtime>(app: &mut App<R>, data: PathBuf) {
+    let settings = settings::load(&settings::path_in(&data));
+    app.manage(DataDir(data));
+    if let Err(e) = tauri::async_runtime::block_on(start_engine(app.handle())) {
+        // The window asks again (`app_info`) and shows this in words, with a retry.
+        error!(error = %e, "the local data could not be opened");
+    }
+    match tray::create(app.handle(), settings.ui_language(&settings::os_locale())) {
+        Ok(tray) => {
+            app.manage(tray);
+        }
+        // Desktops without a tray (or without AppIndicator) still get the window.
+        Err(e) => warn!(error = %e, "no tray icon"),
+    }
+}
+
+/// Opens the store and starts what depends on it (shared state, the event bridge), once.
+/// Called at start-up and again by the window while it has not succeeded.
+pub(crate) async fn start_engine<R: Runtime>(app: &AppHandle<R>) -> Result<(), StartError> {
+    static STARTING: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
+    let _one_at_a_time = STARTING.get_or_init(Default::default).lock().await;
+    if app.try_state::<AppState>().is_some() {
+        return Ok(());
+    }
+    let data = app.state::<DataDir>().0.clone();
     let db = data.join("hongyan.db");
-    let store =
-        tauri::async_runtime::block_on(Store::open(&db)).map_err(|source| StartError::Store {
-            path: db.clone(),
-            source,
-        })?;
+    let store = Store::open(&db).await.map_err(|source| StartError::Store { path: db, source })?;
     info!(data = %data.display(), "store open");
 
     let settings_path = settings::path_in(&data);
     let settings = settings::load(&settings_path);
-    let locale = settings::os_locale();
     let (events, bridge_rx) = broadcast::channel(state::EVENT_CAPACITY);
     app.manage(AppState::new(
         store,
@@ -161,20 +185,11 @@ fn setup<R: Runtime>(app: &mut App<R>, data: PathBuf) -> Result<(), StartError> 
         settings_path,
         settings,
         sandbox::from_env(),
-        locale.clone(),
+        settings::os_locale(),
     ));
     app.manage(Notifier::default());
-
-    let handle = app.handle().clone();
+    let handle = app.clone();
     tauri::async_runtime::spawn(events::run(bridge_rx, move |event| forward(&handle, event)));
-
-    match tray::create(app.handle(), settings.ui_language(&locale)) {
-        Ok(tray) => {
-            app.manage(tray);
-        }
-        // Desktops without a tray (or without AppIndicator) still get the window.
-        Err(e) => warn!(error = %e, "no tray icon"),
-    }
     Ok(())
 }
 

@@ -114,6 +114,7 @@ function backend(opts: { live: boolean; locale?: string; autoConnect?: boolean }
 describe('App', () => {
   beforeEach(() => {
     nextId = 1;
+    vi.mocked(ipc.accounts).mockClear();
     vi.mocked(ipc.markRead).mockClear();
     vi.mocked(ipc.sendMessage).mockReset();
     vi.mocked(ipc.addContact).mockReset();
@@ -153,6 +154,18 @@ describe('App', () => {
     expect(ipc.login).toHaveBeenCalledTimes(1);
     expect(screen.queryByTestId('main-view')).toBeNull();
     expect((screen.getByTestId('login-jid') as HTMLInputElement).value).toBe(ME);
+  });
+
+  it('says in words when the local data cannot be opened, and tries again on request', async () => {
+    backend({ live: false });
+    const detail = 'cannot open the database /home/li/.local/share/im.hongyan.desktop/hongyan.db: disk I/O error';
+    vi.mocked(ipc.appInfo).mockRejectedValueOnce({ code: 'storage', message: detail });
+    render(App);
+    expect(await screen.findByText(/Hongyan could not read or write its local data/)).toBeInTheDocument();
+    expect(screen.getByTestId('boot-detail')).toHaveTextContent(detail);
+    expect(ipc.accounts).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByTestId('login-submit')).toBeInTheDocument();
   });
 
   it('goes to the main view for an account the shell already connected, with a sorted buddy list', async () => {

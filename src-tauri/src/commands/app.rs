@@ -17,13 +17,19 @@ pub struct AppInfo {
     pub sandbox: Option<Sandbox>,
 }
 
+/// The first thing the window asks. If the local data could not be opened at start-up, it is
+/// tried again here, so the window's "Try again" retries for real.
 #[tauri::command]
-pub fn app_info<R: Runtime>(app: AppHandle<R>, state: State<'_, AppState>) -> AppInfo {
-    AppInfo {
+pub async fn app_info<R: Runtime>(app: AppHandle<R>) -> Result<AppInfo> {
+    crate::start_engine(&app)
+        .await
+        .map_err(|e| Error::DataUnavailable(e.to_string()))?;
+    let state = app.state::<AppState>();
+    Ok(AppInfo {
         version: app.package_info().version.to_string(),
         locale: state.locale.clone(),
         sandbox: state.sandbox.clone(),
-    }
+    })
 }
 
 #[tauri::command]

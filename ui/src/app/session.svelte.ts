@@ -2,6 +2,7 @@
 // presence, and the wiring from shell events to the feature stores.
 import * as ipc from '$lib/ipc/commands';
 import * as events from '$lib/ipc/events';
+import { resolveLocale, setLocale } from '../i18n';
 import type {
   Account,
   AppInfo,
@@ -70,6 +71,7 @@ export class Session {
   async boot(): Promise<void> {
     this.phase = 'booting';
     this.bootError = null;
+    let gotInfo = false;
     try {
       if (this.unlisten.length === 0) {
         this.unlisten = await Promise.all([
@@ -80,7 +82,11 @@ export class Session {
           events.onSubscriptionRequest((e) => this.handleSubscriptionRequest(e)),
         ]);
       }
-      const [info, settings, accounts] = await Promise.all([ipc.appInfo(), ipc.getSettings(), ipc.accounts()]);
+      // First, alone: it is where the shell opens (or retries opening) the local data that
+      // the other calls read.
+      const info = await ipc.appInfo();
+      gotInfo = true;
+      const [settings, accounts] = await Promise.all([ipc.getSettings(), ipc.accounts()]);
       this.appInfo = info;
       this.settings.init(settings, info.locale);
       this.accounts = accounts;
@@ -92,6 +98,8 @@ export class Session {
       if (live) this.enter(live);
       else this.phase = 'login';
     } catch (e) {
+      // Without the shell's settings the words come in the webview's own language.
+      if (!gotInfo) setLocale(resolveLocale(null, null));
       this.bootError = e as ErrorInfo;
       this.phase = 'failed';
     }

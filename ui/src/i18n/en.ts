@@ -83,7 +83,7 @@ export const en = {
   'error.registration_failed': 'The account could not be created.',
   'error.not_connected': 'You are not connected right now.',
   'error.conflict': 'You signed in to this account from another place, so this session ended.',
-  'error.storage': 'Hongyan could not read or write its local data.',
+  'error.storage': 'Hongyan could not read or write its local data. Check that the disk has free space and that its data folder can be written; nothing in it was deleted.',
   'error.keyring': 'The system keyring could not be used to keep the password.',
   'error.internal': 'Something went wrong inside Hongyan.',
   'error.unknown': 'Something went wrong: {message}',

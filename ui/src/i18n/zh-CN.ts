@@ -84,7 +84,7 @@ export const zhCN: Messages = {
   'error.registration_failed': '无法创建账号。',
   'error.not_connected': '当前未连接。',
   'error.conflict': '此账号已在其他地方登录，本次会话已结束。',
-  'error.storage': '鸿雁无法读写本地数据。',
+  'error.storage': '鸿雁无法读写本地数据。请检查磁盘空间是否充足、数据文件夹是否可写；其中的数据没有被删除。',
   'error.keyring': '无法使用系统钥匙串保存密码。',
   'error.internal': '鸿雁内部出错了。',
   'error.unknown': '出错了：{message}',
