@@ -7,7 +7,7 @@ APT_PACKAGES := build-essential pkg-config curl wget file openssl \
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev librsvg2-bin \
   prosody lua-dbi-sqlite3 ejabberd python3-venv \
   xvfb xauth webkit2gtk-driver dbus-x11 gnome-keyring dunst libnotify-bin imagemagick \
-  fonts-noto-cjk fonts-noto-color-emoji
+  fonts-noto-cjk fonts-noto-color-emoji xdotool
 TOOLS := $(ROOT)/.tools
 VENV  := $(ROOT)/.venv
 

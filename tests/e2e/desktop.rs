@@ -48,7 +48,7 @@ impl Desktop {
         let display_file = home.path().join("display");
         let out = std::fs::File::create(&log)?;
         let script = format!(
-            "printf '%s\\n%s\\n' \"$DISPLAY\" \"$XAUTHORITY\" > '{}'; \
+            "printf '%s\\n%s\\n%s\\n' \"$DISPLAY\" \"$XAUTHORITY\" \"$DBUS_SESSION_BUS_ADDRESS\" > '{}'; \
              printf e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
              exec '{}' --port {port} --native-port {native} --native-driver /usr/bin/WebKitWebDriver",
             display_file.display(),
@@ -118,6 +118,36 @@ impl Desktop {
         if !status.success() {
             bail!("import could not capture {display}: {status}");
         }
+        Ok(())
+    }
+
+    /// Runs `program args` inside the desktop (its X display and D-Bus session); its stdout.
+    pub async fn run(&self, program: &str, args: &[&str]) -> Result<String> {
+        let info = std::fs::read_to_string(&self.display_file).context("the desktop's display")?;
+        let mut lines = info.lines();
+        let display = lines.next().unwrap_or_default();
+        let xauthority = lines.next().unwrap_or_default();
+        let bus = lines.next().unwrap_or_default();
+        let out = tokio::process::Command::new(program)
+            .args(args)
+            .env("DISPLAY", display)
+            .env("XAUTHORITY", xauthority)
+            .env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .with_context(|| format!("running {program}"))?;
+        if !out.status.success() {
+            bail!("{program} {args:?}: {}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Gives the X input focus to the root window, as when the user switches to another app.
+    pub async fn focus_elsewhere(&self) -> Result<()> {
+        let root = self.run("xdotool", &["search", "--maxdepth", "0", "--name", ""]).await?;
+        let root = root.lines().next().unwrap_or_default().trim().to_owned();
+        self.run("xdotool", &["windowfocus", "--sync", &root]).await?;
         Ok(())
     }
 

@@ -23,6 +23,7 @@ const UI_WAIT: Duration = Duration::from_secs(30);
 // peer instead, and the engine tests send them).
 const TO_PEER: &str = "你好！Hello from the Hongyan window ✉";
 const FROM_PEER: &str = "收到，来自 slixmpp 的问候 👋";
+const IN_BACKGROUND: &str = "窗口在后台时的消息 🔔";
 
 fn tid(id: &str) -> String {
     format!("[data-testid='{id}']")
@@ -35,6 +36,29 @@ async fn launch(desktop: &Desktop) -> Result<Session> {
         serde_json::json!({ "tauri:options": { "application": desktop.app.to_string_lossy() } }),
     )
     .await
+}
+
+/// Waits until the desktop's notification daemon (dunst) shows a notification titled `summary`;
+/// returns it as dunst reports it (`{"body": {"data": …}, …}`), after closing it.
+async fn wait_notification(desktop: &Desktop, summary: &str) -> Result<serde_json::Value> {
+    let deadline = tokio::time::Instant::now() + UI_WAIT;
+    loop {
+        // dunst lists a notification in its history once it is closed.
+        desktop.run("dunstctl", &["close-all"]).await?;
+        let history: serde_json::Value =
+            serde_json::from_str(&desktop.run("dunstctl", &["history"]).await?)?;
+        let found = history["data"][0]
+            .as_array()
+            .and_then(|all| all.iter().find(|n| n["summary"]["data"] == summary).cloned());
+        if let Some(note) = found {
+            return Ok(note);
+        }
+        ensure!(
+            tokio::time::Instant::now() < deadline,
+            "no notification from {summary}; dunst history: {history}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 /// Waits until a received message with `text` shows in the open chat.
@@ -147,6 +171,18 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     wait_body(&wd, FROM_PEER)
         .await
         .context("incoming message shown")?;
+    // A message while the window is in the background: a desktop notification names the sender.
+    desktop.focus_elsewhere().await?;
+    let focused = wd.execute("return document.hasFocus()", vec![]).await?;
+    ensure!(focused == serde_json::json!(false), "the window still has the focus");
+    peer.send(&my_jid, IN_BACKGROUND).await?;
+    let note = wait_notification(desktop, &peer_jid).await?;
+    ensure!(
+        note["body"]["data"] == IN_BACKGROUND
+            && note["appname"]["data"] == "Hongyan"
+            && note["category"]["data"] == "im.received",
+        "unexpected notification {note}"
+    );
     desktop.screenshot(&shots.join("e2e-chat-en.png")).await?;
 
     // Switch to Chinese in settings; the window follows at once.
