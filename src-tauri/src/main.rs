@@ -187,7 +187,14 @@ pub(crate) async fn start_engine<R: Runtime>(app: &AppHandle<R>) -> Result<(), S
         sandbox::from_env(),
         settings::os_locale(),
     ));
-    app.manage(Notifier::default());
+    let clicked = app.clone();
+    app.manage(Notifier::new(std::sync::Arc::new(move |account: &str, peer: &str| {
+        tray::show_main_window(&clicked);
+        let open = notify::OpenConversation { account: account.to_owned(), peer: peer.to_owned() };
+        if let Err(e) = clicked.emit(notify::OPEN_CONVERSATION, open) {
+            warn!(error = %e, "cannot ask the window to open the conversation");
+        }
+    })));
     let handle = app.clone();
     tauri::async_runtime::spawn(events::run(bridge_rx, move |event| forward(&handle, event)));
     Ok(())

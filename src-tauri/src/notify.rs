@@ -3,9 +3,11 @@
 //! One notification per conversation: a newer message replaces the previous notification of the
 //! same conversation (replace-by-id) instead of stacking up. A system without a notification
 //! daemon simply gets none (logged at debug level).
+//! Clicking a notification (its default action, on Linux) brings the window forward with that
+//! conversation open.
 
 use std::collections::HashMap;
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Arc, Mutex};
 
 use hongyan_core::store::{Direction, Message};
 use tauri::{AppHandle, Manager, Runtime};
@@ -18,10 +20,22 @@ pub const BODY_CHARS: usize = 140;
 
 /// Shows notifications one at a time, in order, on a thread of its own: each is a blocking
 /// D-Bus call, and replacing needs the id the previous one of the conversation got.
-#[derive(Default)]
 pub struct Notifier {
     queue: Mutex<Option<mpsc::Sender<Note>>>,
+    activate: Activate,
 }
+
+/// What clicking the notification of (account, peer) does.
+pub type Activate = Arc<dyn Fn(&str, &str) + Send + Sync>;
+
+/// The event that asks the window to open a conversation (a notification was clicked).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OpenConversation {
+    pub account: String,
+    pub peer: String,
+}
+
+pub const OPEN_CONVERSATION: &str = "open-conversation";
 
 /// One notification to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +127,10 @@ pub fn escape_markup(text: &str) -> String {
 }
 
 impl Notifier {
+    pub fn new(activate: Activate) -> Notifier {
+        Notifier { queue: Mutex::new(None), activate }
+    }
+
     /// Queues a notification; the worker thread starts with the first one.
     pub fn post(&self, note: Note) {
         let Ok(mut queue) = self.queue.lock() else {
@@ -127,12 +145,13 @@ impl Notifier {
             None => note,
         };
         let (tx, rx) = mpsc::channel();
+        let activate = self.activate.clone();
         let started = std::thread::Builder::new()
             .name("notifications".into())
             .spawn(move || {
                 let mut shown = HashMap::new();
                 for note in rx {
-                    show(&note, &mut shown);
+                    show(&note, &mut shown, &activate);
                 }
             });
         match started {
@@ -145,12 +164,15 @@ impl Notifier {
     }
 }
 
-/// Notification ids by (account, peer), so a conversation's next notification replaces it.
-type Shown = HashMap<(String, String), u32>;
+/// By (account, peer): the id of the conversation's notification, so that the next one replaces
+/// it, and whether a thread still waits for a click on it (a replacement keeps the id, so one
+/// waiter serves them all).
+type Shown = HashMap<(String, String), (u32, Arc<std::sync::atomic::AtomicBool>)>;
 
 /// Shows (or replaces) the notification of a conversation. Blocking: D-Bus round trips.
 #[cfg(all(unix, not(target_os = "macos")))]
-fn show(note: &Note, shown: &mut Shown) {
+fn show(note: &Note, shown: &mut Shown, activate: &Activate) {
+    use std::sync::atomic::{AtomicBool, Ordering};
     use notify_rust::{Hint, Notification};
     use std::sync::OnceLock;
 
@@ -172,21 +194,48 @@ fn show(note: &Note, shown: &mut Shown) {
         // The icon and the desktop file the Linux bundles install (hongyan.png, Hongyan.desktop).
         .icon("hongyan")
         .hint(Hint::Category("im.received".into()))
-        .hint(Hint::DesktopEntry("Hongyan".into()));
-    if let Some(&id) = shown.get(&key) {
-        n.id(id);
-    }
-    match n.show() {
-        Ok(handle) => {
-            shown.insert(key, handle.id());
+        .hint(Hint::DesktopEntry("Hongyan".into()))
+        // The default action is what a click on the notification does; its label is not shown.
+        .action("default", "Open");
+    let waiting = match shown.get(&key) {
+        Some((id, waiting)) => {
+            n.id(*id);
+            waiting.load(Ordering::Acquire).then(|| waiting.clone())
         }
-        Err(e) => debug!(error = %e, "no notification shown"),
+        None => None,
+    };
+    let handle = match n.show() {
+        Ok(handle) => handle,
+        Err(e) => {
+            debug!(error = %e, "no notification shown");
+            return;
+        }
+    };
+    if let Some(waiting) = waiting {
+        shown.insert(key, (handle.id(), waiting));
+        return;
+    }
+    let waiting = Arc::new(AtomicBool::new(true));
+    shown.insert(key, (handle.id(), waiting.clone()));
+    let (account, peer) = (note.account.clone(), note.peer.clone());
+    let activate = activate.clone();
+    // Waiting for the click blocks until the notification closes: a thread of its own.
+    let spawned = std::thread::Builder::new().name("notification-click".into()).spawn(move || {
+        handle.wait_for_action(|action| {
+            if action == "default" {
+                activate(&account, &peer);
+            }
+        });
+        waiting.store(false, Ordering::Release);
+    });
+    if let Err(e) = spawned {
+        debug!(error = %e, "clicks on this notification will do nothing");
     }
 }
 
 /// Shows a notification (macOS and Windows get no replace-by-id or category here).
 #[cfg(not(all(unix, not(target_os = "macos"))))]
-fn show(note: &Note, _shown: &mut Shown) {
+fn show(note: &Note, _shown: &mut Shown, _activate: &Activate) {
     let result = notify_rust::Notification::new()
         .appname("Hongyan")
         .summary(&note.summary)

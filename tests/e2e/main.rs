@@ -38,6 +38,19 @@ async fn launch(desktop: &Desktop) -> Result<Session> {
     .await
 }
 
+/// Waits until the desktop's notification daemon (dunst) shows a notification.
+async fn wait_displayed(desktop: &Desktop) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + UI_WAIT;
+    loop {
+        let count = desktop.run("dunstctl", &["count", "displayed"]).await?;
+        if count.trim().parse::<u32>().unwrap_or(0) > 0 {
+            return Ok(());
+        }
+        ensure!(tokio::time::Instant::now() < deadline, "no notification shown");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
 /// Waits until the desktop's notification daemon (dunst) shows a notification titled `summary`;
 /// returns it as dunst reports it (`{"body": {"data": …}, …}`), after closing it.
 async fn wait_notification(desktop: &Desktop, summary: &str) -> Result<serde_json::Value> {
@@ -154,6 +167,27 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
         .context("status text in the list")?;
     desktop.screenshot(&shots.join("e2e-roster-en.png")).await?;
 
+    // A message while the window is in the background: a desktop notification names the
+    // sender, and clicking it opens that conversation.
+    desktop.focus_elsewhere().await?;
+    let focused = wd.execute("return document.hasFocus()", vec![]).await?;
+    ensure!(focused == serde_json::json!(false), "the window still has the focus");
+    ensure!(wd.find_all(&tid("chat-pane")).await?.is_empty(), "a chat is open already");
+    peer.send(&my_jid, IN_BACKGROUND).await?;
+    wait_displayed(desktop).await?;
+    desktop.run("dunstctl", &["action", "0"]).await?;
+    wd.wait(&format!("[data-testid='chat-pane'][data-peer='{peer_jid}']"), UI_WAIT)
+        .await
+        .context("the clicked notification opens its conversation")?;
+    wait_body(&wd, IN_BACKGROUND).await.context("the message in the opened chat")?;
+    let note = wait_notification(desktop, &peer_jid).await?;
+    ensure!(
+        note["body"]["data"] == IN_BACKGROUND
+            && note["appname"]["data"] == "Hongyan"
+            && note["category"]["data"] == "im.received",
+        "unexpected notification {note}"
+    );
+
     // Chat both ways.
     wd.click(&away).await?;
     let composer = wd.wait(&tid("composer"), UI_WAIT).await?;
@@ -171,18 +205,6 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     wait_body(&wd, FROM_PEER)
         .await
         .context("incoming message shown")?;
-    // A message while the window is in the background: a desktop notification names the sender.
-    desktop.focus_elsewhere().await?;
-    let focused = wd.execute("return document.hasFocus()", vec![]).await?;
-    ensure!(focused == serde_json::json!(false), "the window still has the focus");
-    peer.send(&my_jid, IN_BACKGROUND).await?;
-    let note = wait_notification(desktop, &peer_jid).await?;
-    ensure!(
-        note["body"]["data"] == IN_BACKGROUND
-            && note["appname"]["data"] == "Hongyan"
-            && note["category"]["data"] == "im.received",
-        "unexpected notification {note}"
-    );
     desktop.screenshot(&shots.join("e2e-chat-en.png")).await?;
 
     // Switch to Chinese in settings; the window follows at once.

@@ -14,6 +14,9 @@ vi.mock('$lib/ipc/events', () => ({
   onSubscriptionRequest: vi.fn(
     async (h: Handler<'subscription-request'>) => ((listeners['subscription-request'] = h), () => {}),
   ),
+  onOpenConversation: vi.fn(
+    async (h: Handler<'open-conversation'>) => ((listeners['open-conversation'] = h), () => {}),
+  ),
 }));
 
 vi.mock('$lib/ipc/commands', async (importOriginal) => ({
@@ -225,6 +228,18 @@ describe('App', () => {
     emit('messages', { account: ME, messages: [message('alice@example.org', 'in', 'Still there?')] });
     await waitFor(() => expect(screen.getAllByTestId('message')).toHaveLength(3));
     expect(ipc.markRead).toHaveBeenCalledWith(ME, 'alice@example.org');
+  });
+
+  it('opens the conversation of a clicked notification, only for the account shown', async () => {
+    backend({ live: true });
+    render(App);
+    await screen.findByTestId('main-view');
+    emit('open-conversation', { account: 'someone.else@example.org', peer: 'li@example.cn' });
+    emit('open-conversation', { account: ME, peer: 'alice@example.org' });
+    expect(await screen.findByTestId('chat-title')).toHaveTextContent('Alice');
+    expect(screen.getByTestId('chat-pane').dataset.peer).toBe('alice@example.org');
+    expect(ipc.markRead).toHaveBeenCalledWith(ME, 'alice@example.org');
+    expect(ipc.markRead).not.toHaveBeenCalledWith(ME, 'li@example.cn');
   });
 
   it('sends from the composer and follows the message state', async () => {

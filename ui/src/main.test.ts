@@ -13,6 +13,7 @@ vi.mock('$lib/ipc/events', () => {
     onMessages: listen,
     onMessageUpdated: listen,
     onSubscriptionRequest: listen,
+    onOpenConversation: listen,
   };
 });
 

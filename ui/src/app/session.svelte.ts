@@ -11,6 +11,7 @@ import type {
   ErrorInfo,
   MessagesEvent,
   MessageUpdatedEvent,
+  OpenConversationEvent,
   RosterEvent,
   Show,
   SubscriptionRequestEvent,
@@ -80,6 +81,7 @@ export class Session {
           events.onMessages((e) => this.handleMessages(e)),
           events.onMessageUpdated((e) => this.handleMessageUpdated(e)),
           events.onSubscriptionRequest((e) => this.handleSubscriptionRequest(e)),
+          events.onOpenConversation((e) => this.handleOpenConversation(e)),
         ]);
       }
       // First, alone: it is where the shell opens (or retries opening) the local data that
@@ -281,6 +283,12 @@ export class Session {
     // The chat store marks on-screen conversations read; only the others count as unread.
     this.roster.noteMessages(e.messages, (peer) => this.chat.isVisible(peer));
     this.chat.applyMessages(e.messages);
+  }
+
+  /** A notification was clicked: its conversation opens, if it belongs to the account shown. */
+  handleOpenConversation(e: OpenConversationEvent): void {
+    if (this.phase !== 'main' || e.account !== this.account?.jid) return;
+    void this.chat.open(e.peer);
   }
 
   handleMessageUpdated(e: MessageUpdatedEvent): void {

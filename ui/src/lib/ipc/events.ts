@@ -6,6 +6,7 @@ import type {
   EventName,
   MessageUpdatedEvent,
   MessagesEvent,
+  OpenConversationEvent,
   RosterEvent,
   SubscriptionRequestEvent,
 } from './types';
@@ -24,3 +25,5 @@ export const onMessageUpdated = (h: (e: MessageUpdatedEvent) => void): Promise<U
   on('message-updated', h);
 export const onSubscriptionRequest = (h: (e: SubscriptionRequestEvent) => void): Promise<Unlisten> =>
   on('subscription-request', h);
+export const onOpenConversation = (h: (e: OpenConversationEvent) => void): Promise<Unlisten> =>
+  on('open-conversation', h);

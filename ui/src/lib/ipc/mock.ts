@@ -154,6 +154,7 @@ export function createMockBackend(): Backend {
     messages: new Set(),
     'message-updated': new Set(),
     'subscription-request': new Set(),
+    'open-conversation': new Set(),
   };
   const emit = <E extends EventName>(event: E, payload: EventMap[E]) => {
     for (const handler of listeners[event]) (handler as (p: EventMap[E]) => void)(payload);

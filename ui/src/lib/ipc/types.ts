@@ -147,6 +147,8 @@ export type MessageUpdatedEvent = { account: string; message: Message };
 
 /** Someone who may not yet see our presence asks to (a presence subscription request). */
 export type SubscriptionRequestEvent = { account: string; jid: string };
+/** A notification about `peer` was clicked: show that conversation. */
+export type OpenConversationEvent = { account: string; peer: string };
 
 /** Event name → payload, as emitted by the shell. */
 export type EventMap = {
@@ -155,6 +157,7 @@ export type EventMap = {
   messages: MessagesEvent;
   'message-updated': MessageUpdatedEvent;
   'subscription-request': SubscriptionRequestEvent;
+  'open-conversation': OpenConversationEvent;
 };
 
 export type EventName = keyof EventMap;
