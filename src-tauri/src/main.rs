@@ -148,13 +148,18 @@ fn data_dir(identifier: &str) -> Option<PathBuf> {
 }
 
 fn setup<R: Runtime>(app: &mut App<R>, data: PathBuf) {
-    let settings = settings::load(&settings::path_in(&data));
+    let settings_path = settings::path_in(&data);
     app.manage(DataDir(data));
     if let Err(e) = tauri::async_runtime::block_on(start_engine(app.handle())) {
         // The window asks again (`app_info`) and shows this in words, with a retry.
         error!(error = %e, "the local data could not be opened");
     }
-    match tray::create(app.handle(), settings.ui_language(&settings::os_locale())) {
+    // The tray speaks the UI's language: from the shared state, else from the settings file.
+    let language = match app.try_state::<AppState>() {
+        Some(state) => state.settings().ui_language(&state.locale),
+        None => settings::load(&settings_path).ui_language(&settings::os_locale()),
+    };
+    match tray::create(app.handle(), language) {
         Ok(tray) => {
             app.manage(tray);
         }
@@ -189,15 +194,20 @@ pub(crate) async fn start_engine<R: Runtime>(app: &AppHandle<R>) -> Result<(), S
     ));
     let clicked = app.clone();
     app.manage(Notifier::new(std::sync::Arc::new(move |account: &str, peer: &str| {
-        tray::show_main_window(&clicked);
-        let open = notify::OpenConversation { account: account.to_owned(), peer: peer.to_owned() };
-        if let Err(e) = clicked.emit(notify::OPEN_CONVERSATION, open) {
-            warn!(error = %e, "cannot ask the window to open the conversation");
-        }
+        open_conversation(&clicked, account, peer)
     })));
     let handle = app.clone();
     tauri::async_runtime::spawn(events::run(bridge_rx, move |event| forward(&handle, event)));
     Ok(())
+}
+
+/// A notification was clicked: the window comes forward and opens that conversation.
+fn open_conversation<R: Runtime>(app: &AppHandle<R>, account: &str, peer: &str) {
+    tray::show_main_window(app);
+    let open = notify::OpenConversation { account: account.to_owned(), peer: peer.to_owned() };
+    if let Err(e) = app.emit(notify::OPEN_CONVERSATION, open) {
+        warn!(error = %e, "cannot ask the window to open the conversation");
+    }
 }
 
 /// Sends one engine event to the webview, and notifies about incoming messages.

@@ -20,7 +20,7 @@ pub struct Desktop {
     pub app: PathBuf,
     child: std::sync::Mutex<Option<Child>>,
     log: PathBuf,
-    /// Written by the desktop's shell: the X display and its authority file.
+    /// Written by the desktop's shell: the X display, its authority file and the D-Bus address.
     display_file: PathBuf,
     _home: TempDir,
 }
@@ -104,20 +104,7 @@ impl Desktop {
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
         // The DOM a test just checked reaches the screen with the next paints.
         tokio::time::sleep(PAINT_SETTLE).await;
-        let info = std::fs::read_to_string(&self.display_file).context("the desktop's display")?;
-        let mut lines = info.lines();
-        let (display, xauthority) = (lines.next().unwrap_or_default(), lines.next().unwrap_or_default());
-        let status = tokio::process::Command::new("import")
-            .args(["-display", display, "-window", "root"])
-            .arg(path)
-            .env("XAUTHORITY", xauthority)
-            .stdin(Stdio::null())
-            .status()
-            .await
-            .context("running import (imagemagick)")?;
-        if !status.success() {
-            bail!("import could not capture {display}: {status}");
-        }
+        self.run("import", &["-window", "root", &path.to_string_lossy()]).await?;
         Ok(())
     }
 
