@@ -72,7 +72,7 @@ async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result
     };
     let incoming = &messages[0];
     ensure!(
-        incoming.body == FROM_PEER && incoming.peer == peer_jid.as_str(),
+        incoming.body.as_deref() == Some(FROM_PEER) && incoming.peer == peer_jid.as_str(),
         "{incoming:?}"
     );
     ensure!(incoming.direction == Direction::Incoming && incoming.state == MessageState::Received);
@@ -105,7 +105,7 @@ async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result
     let history = reopened
         .history(&my_jid, peer_jid.as_str(), None, 50)
         .await?;
-    let bodies: Vec<_> = history.iter().map(|m| m.body.as_str()).collect();
+    let bodies: Vec<_> = history.iter().map(|m| m.body.as_deref().unwrap_or_default()).collect();
     ensure!(
         bodies == [TO_PEER, FROM_PEER],
         "history after restart: {bodies:?}"

@@ -1,7 +1,7 @@
 //! One-to-one chat messages (RFC 6121 §5) with XEP-0359 origin-id/stanza-id and XEP-0203
 //! delayed-delivery stamps: turning stanzas into rows to store, and rows into stanzas to send.
 
-use hongyan_store::{Direction, MessageState, NewMessage};
+use hongyan_store::NewMessage;
 use xmpp::minidom::Element;
 use xmpp::parsers::{
     delay::Delay,
@@ -86,16 +86,11 @@ pub fn incoming(msg: &Message, account: &BareJid, now_ms: i64) -> Incoming {
         .map(|t| t.min(now_ms))
         .unwrap_or(now_ms);
     Incoming::Chat(NewMessage {
-        account: account.to_string(),
-        peer: peer.to_string(),
-        direction: Direction::Incoming,
-        body,
-        sent_at,
-        received_at: now_ms,
+        remote_id: msg.id.as_ref().map(|i| i.0.clone()),
         origin_id,
         stanza_id,
-        state: MessageState::Received,
-        error: None,
+        sender_jid: Some(from.to_string()),
+        ..NewMessage::incoming(account.to_string(), peer.to_string(), body, sent_at, now_ms)
     })
 }
 
@@ -122,11 +117,12 @@ mod tests {
             <delay xmlns='urn:xmpp:delay' stamp='2026-01-02T03:04:05Z'/></message>");
         let Incoming::Chat(m) = incoming(&m, &me(), 1_900_000_000_000) else { panic!("not a chat") };
         assert_eq!(m.peer, "li@example.org");
-        assert_eq!(m.body, "你好 👋");
+        assert_eq!(m.body.as_deref(), Some("你好 👋"));
+        assert_eq!(m.sender_jid.as_deref(), Some("li@example.org/pc"));
         assert_eq!(m.origin_id.as_deref(), Some("o-1"));
         assert_eq!(m.stanza_id.as_deref(), Some("s-1"), "only our server's stanza-id counts");
         assert_eq!(m.sent_at, 1_767_323_045_000);
-        assert_eq!(m.state, MessageState::Received);
+        assert_eq!(m.state, hongyan_store::MessageState::Received);
     }
 
     #[test]

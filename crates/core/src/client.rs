@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures::{SinkExt, StreamExt};
-use hongyan_store::{Account, Direction, Inserted, Message, MessageState, NewMessage, Store, Subscription};
+use hongyan_store::{Account, Inserted, Message, MessageState, NewMessage, Store, Subscription};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::{debug, info, instrument, warn};
 use xmpp::minidom::Element;
@@ -231,16 +231,10 @@ impl Client {
             .shared
             .store
             .insert_message(&NewMessage {
-                account: self.shared.jid.to_string(),
-                peer: to.to_string(),
-                direction: Direction::Outgoing,
-                body: body.to_owned(),
-                sent_at: now,
-                received_at: now,
+                // chat::outgoing sends the origin-id as the stanza id too.
+                remote_id: Some(id.clone()),
                 origin_id: Some(id),
-                stanza_id: None,
-                state: MessageState::Pending,
-                error: None,
+                ..NewMessage::outgoing(self.shared.jid.to_string(), to.to_string(), body, now)
             })
             .await?;
         let message = inserted.message().clone();
@@ -567,7 +561,7 @@ impl Task {
         }
         let to = BareJid::new(&message.peer).map_err(|e| Error::InvalidJid(e.to_string()))?;
         let id = message.origin_id.clone().unwrap_or_else(chat::new_id);
-        write(stream, XmppStreamElement::Stanza(chat::outgoing(&to, &message.body, &id).into())).await?;
+        write(stream, XmppStreamElement::Stanza(chat::outgoing(&to, message.body.as_deref().unwrap_or_default(), &id).into())).await?;
         if self.acks.requested() {
             self.acks.sent(Some(message.id));
             write(stream, XmppStreamElement::SM(sm::Nonza::Req(sm::R))).await?;
