@@ -567,7 +567,10 @@ impl Task {
         }
         let to = BareJid::new(&message.peer).map_err(|e| Error::InvalidJid(e.to_string()))?;
         let id = message.origin_id.clone().unwrap_or_else(chat::new_id);
-        write(stream, XmppStreamElement::Stanza(chat::outgoing(&to, &message.body, &id).into())).await?;
+        let queued = now_ms() - message.sent_at > chat::QUEUED_AFTER_MS;
+        let written = queued.then_some((message.sent_at, &self.config.jid));
+        let stanza = chat::outgoing(&to, &message.body, &id, written);
+        write(stream, XmppStreamElement::Stanza(stanza.into())).await?;
         if self.acks.requested() {
             self.acks.sent(Some(message.id));
             write(stream, XmppStreamElement::SM(sm::Nonza::Req(sm::R))).await?;
