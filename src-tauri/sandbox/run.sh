@@ -10,6 +10,29 @@
 # HONGYAN_DEV_DIR chooses another folder than .dev (the tests use a temporary one).
 set -euo pipefail
 
+# The server's keeper (started below, in its own session): waits until no window holds
+# users.lock, then stops the server. Windows hold the lock for as long as their process lives,
+# so even a window that is killed outright lets the server go.
+if [ "${1:-}" = "--keeper" ]; then
+  dir=$2
+  exec 8>"$dir/start.lock" 9>"$dir/users.lock"
+  while true; do
+    flock -x 9 && flock -u 9
+    flock -x 8
+    if flock -n -x 9; then
+      pid=$(cat "$dir/server.pid" 2>/dev/null || true)
+      if [ -n "$pid" ] && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "$dir/prosody.cfg.lua"; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        echo "Sandbox server stopped (its data stays in $dir)"
+      fi
+      rm -f "$dir/server.pid" "$dir/keeper.pid"
+      exit 0
+    fi
+    flock -u 8
+  done
+fi
+
 app=${1:?usage: run.sh <hongyan binary> [app arguments]}
 shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,8 +66,8 @@ server_alive() {
   [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' < "/proc/$pid/cmdline" | grep -q "$dir/prosody.cfg.lua"
 }
 
-# Every run holds a shared lock on users.lock while its app is open; starting the server and
-# deciding to stop it happen under start.lock, so a window that opens while the last one
+# Every window holds a shared lock on users.lock while its process lives; starting the server
+# and deciding to stop it happen under start.lock, so a window that opens while the last one
 # closes never finds the server gone.
 exec 8>"$dir/start.lock" 9>"$dir/users.lock"
 flock -x 8
@@ -73,29 +96,13 @@ else
   echo "$server" > "$pid_file"
   echo "Sandbox server: localhost on 127.0.0.1:$port (data in $dir)"
 fi
+keeper=$(cat "$dir/keeper.pid" 2>/dev/null || true)
+if ! { [ -n "$keeper" ] && tr '\0' ' ' < "/proc/$keeper/cmdline" 2>/dev/null | grep -q -- "--keeper $dir"; }; then
+  setsid "$0" --keeper "$dir" >> "$dir/console.log" 2>&1 < /dev/null 8>&- 9>&- &
+  echo $! > "$dir/keeper.pid"
+fi
 flock -u 8
-
-app_pid=""
-stop() {
-  trap - EXIT INT TERM
-  if [ -n "$app_pid" ] && kill -0 "$app_pid" 2>/dev/null; then
-    kill "$app_pid" 2>/dev/null || true
-    wait "$app_pid" 2>/dev/null || true
-  fi
-  flock -x 8
-  flock -u 9
-  # Nobody else holds users.lock: this was the last window, the server goes with it.
-  if flock -n -x 9 && server_alive; then
-    pid=$(cat "$pid_file")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    rm -f "$pid_file"
-    echo "Sandbox server stopped (its data stays in $dir)"
-  fi
-  flock -u 8
-}
-trap stop EXIT
-trap 'exit 130' INT TERM
+exec 8>&-
 
 # The app's own data (accounts, history, settings) also stays in .dev, never in your real
 # profile. Hongyan runs once per data folder, so each further `make run` takes the next free one.
@@ -106,9 +113,7 @@ done
 echo "App data: $dev/app-$n"
 
 # The sandbox is named by its domain: accounts on `localhost` go to whatever port it has today.
-HONGYAN_DATA_DIR="$dev/app-$n" HONGYAN_SANDBOX="localhost,127.0.0.1,$port" \
-  SSL_CERT_FILE="$dir/ca-bundle.pem" "$app" "$@" 8>&- 9>&- &
-app_pid=$!
-wait "$app_pid" || status=$?
-app_pid=""
-exit "${status:-0}"
+# The app takes this shell's place and keeps its hold on users.lock until it exits.
+export HONGYAN_DATA_DIR="$dev/app-$n" HONGYAN_SANDBOX="localhost,127.0.0.1,$port" \
+  SSL_CERT_FILE="$dir/ca-bundle.pem"
+exec "$app" "$@"

@@ -6,6 +6,7 @@
 //! (`make tools`). `cargo test -p hongyan-tests --test e2e`
 
 mod desktop;
+mod sandbox;
 mod webdriver;
 
 use std::time::Duration;
@@ -210,8 +211,7 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     // Switch to Chinese in settings; the window follows at once.
     wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?)
         .await?;
-    wd.select(&wd.wait(&tid("settings-language"), UI_WAIT).await?, "zh-CN")
-        .await?;
+    wd.pick("settings-language", "zh-CN", UI_WAIT).await?;
     desktop.screenshot(&shots.join("e2e-settings-zh.png")).await?;
     wd.click(&wd.wait(&tid("settings-close"), UI_WAIT).await?)
         .await?;

@@ -56,6 +56,8 @@ function account(state: Account['state']): Account {
     lastLoginAt: 2,
     hasPassword: true,
     state,
+    show: 'online',
+    status: null,
   };
 }
 
@@ -98,7 +100,12 @@ function emit<E extends keyof EventMap>(event: E, payload: EventMap[E]) {
 
 /** `autoConnect`: the saved account was not signed out, so the app signs it in at start. */
 function backend(opts: { live: boolean; locale?: string; autoConnect?: boolean }) {
-  vi.mocked(ipc.appInfo).mockResolvedValue({ version: '1.2.3', locale: opts.locale ?? 'en-US', sandbox: null });
+  vi.mocked(ipc.appInfo).mockResolvedValue({
+    version: '1.2.3',
+    locale: opts.locale ?? 'en-US',
+    sandbox: null,
+    os: 'linux',
+  });
   vi.mocked(ipc.getSettings).mockResolvedValue({ language: 'auto', theme: 'system' });
   vi.mocked(ipc.accounts).mockResolvedValue([
     { ...account(opts.live ? 'online' : 'offline'), autoConnect: opts.autoConnect ?? false },
@@ -349,5 +356,55 @@ describe('App', () => {
     expect(await within(card).findByRole('alert')).toHaveTextContent('无法处理请求：当前未连接。');
     expect(screen.getByTestId('subscription-request')).toBe(card);
     expect(within(card).getByTestId('subscription-accept')).toBeEnabled();
+  });
+
+  it('restores the presence and status last chosen when the account signs in again', async () => {
+    backend({ live: false });
+    vi.mocked(ipc.accounts).mockResolvedValue([{ ...account('offline'), show: 'dnd', status: 'Writing' }]);
+    vi.mocked(ipc.login).mockReset();
+    vi.mocked(ipc.login).mockResolvedValue({ ...account('online'), show: 'dnd', status: 'Writing' });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: `Sign in as ${ME}` }));
+    await screen.findByTestId('main-view');
+    await waitFor(() => expect(ipc.accounts).toHaveBeenCalledTimes(2));
+    emit('connection', { account: ME, state: 'online', error: null, retryInSecs: null });
+    const presence = screen.getByTestId('presence-open');
+    await waitFor(() => expect(presence).toHaveTextContent('Do not disturb'));
+    expect(presence).toHaveTextContent('Writing');
+  });
+
+  it('says there are no contacts yet and offers to add one, instead of "pick someone"', async () => {
+    backend({ live: true });
+    vi.mocked(ipc.roster).mockResolvedValue([]);
+    render(App);
+    await screen.findByTestId('main-view');
+    const text = await screen.findByTestId('empty-text');
+    await waitFor(() => expect(text).toHaveTextContent('You have no contacts yet.'));
+    expect(screen.queryByText(/Pick someone on the left/)).toBeNull();
+    await fireEvent.click(screen.getByTestId('empty-add-contact'));
+    expect(await screen.findByRole('dialog', { name: 'Add a contact' })).toBeInTheDocument();
+  });
+
+  it('keeps "pick someone on the left" when there are contacts', async () => {
+    backend({ live: true, locale: 'zh-CN' });
+    render(App);
+    await screen.findByTestId('main-view');
+    await waitFor(() => expect(screen.getAllByTestId('buddy-item')).toHaveLength(3));
+    expect(screen.getByTestId('empty-text')).toHaveTextContent('在左侧选择联系人，开始聊天。');
+    expect(screen.queryByTestId('empty-add-contact')).toBeNull();
+  });
+
+  it('clears the contact search after opening a chat from it and puts the keyboard in the composer', async () => {
+    backend({ live: true });
+    render(App);
+    await screen.findByTestId('main-view');
+    await waitFor(() => expect(screen.getAllByTestId('buddy-item')).toHaveLength(3));
+    const filter = screen.getByTestId('roster-filter') as HTMLInputElement;
+    await fireEvent.input(filter, { target: { value: 'ali' } });
+    await fireEvent.keyDown(filter, { key: 'Enter' });
+    expect(await screen.findByTestId('chat-title')).toHaveTextContent('Alice');
+    expect(filter.value).toBe('');
+    expect(screen.getAllByTestId('buddy-item')).toHaveLength(3);
+    await waitFor(() => expect(screen.getByTestId('composer')).toHaveFocus());
   });
 });
