@@ -167,6 +167,8 @@ async fn scenario(desktop: &Desktop, app: &Path, sandbox: &Sandbox) -> Result<()
     let a = open(desktop, app, false).await?;
     wd_use_sandbox(&a).await?;
     desktop.screenshot(&shots.join("e2e-sandbox-login-en.png")).await?;
+    a.pick("login-language", "zh-CN", UI_WAIT).await?;
+    desktop.screenshot(&shots.join("e2e-sandbox-login-zh-light.png")).await?;
     submit_form(&a, &alice, true).await?;
     let port = sandbox.port()?;
     let server = sandbox.server_pid().context("server.pid names a running server")?;
