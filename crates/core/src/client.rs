@@ -27,7 +27,7 @@ use xmpp::parsers::{
 use xmpp::tokio_xmpp::xmlstream::{FallibleStreamElement, ReadError, XmppStreamElement};
 use xmpp::tokio_xmpp::Stanza;
 
-use crate::auth::Mechanism;
+use crate::session::sasl::Mechanism;
 use crate::chat::{self, Incoming};
 use crate::contacts::{item_from_wire, presence_update, Contact, Contacts, Show};
 use crate::error::{Error, Result};

@@ -3,6 +3,9 @@
 
 export const ERROR_CODES = [
   'auth_failed',
+  'auth_temporary',
+  'auth_protocol',
+  'server_unverified',
   'unreachable',
   'dns_failed',
   'tls_failed',
