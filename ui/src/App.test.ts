@@ -36,6 +36,7 @@ vi.mock('$lib/ipc/commands', async (importOriginal) => ({
   addContact: vi.fn(),
   answerSubscription: vi.fn(),
   subscriptionRequests: vi.fn(() => Promise.resolve([])),
+  openLink: vi.fn(() => Promise.resolve()),
 }));
 
 import * as ipc from '$lib/ipc/commands';
@@ -235,6 +236,33 @@ describe('App', () => {
     emit('messages', { account: ME, messages: [message('alice@example.org', 'in', 'Still there?')] });
     await waitFor(() => expect(screen.getAllByTestId('message')).toHaveLength(3));
     expect(ipc.markRead).toHaveBeenCalledWith(ME, 'alice@example.org');
+  });
+
+  it("opens xmpp: links inside the app: a contact's chat with the offered text, or adding a stranger", async () => {
+    backend({ live: true });
+    vi.mocked(ipc.history).mockImplementation(async (_a, peer) =>
+      peer === 'alice@example.org'
+        ? [
+            message(peer, 'in', 'Ask Li: xmpp:li@example.cn?message;body=%E4%BD%A0%E5%A5%BD or xmpp:new@example.net?subscribe'),
+          ]
+        : [],
+    );
+    vi.mocked(ipc.openLink).mockClear();
+    render(App);
+    await screen.findByTestId('main-view');
+    await fireEvent.click(await screen.findByRole('button', { name: /Alice/ }));
+    const body = await screen.findByTestId('message-body');
+    const [toLi] = within(body).getAllByRole('link');
+
+    await fireEvent.click(toLi as HTMLElement);
+    expect(await screen.findByTestId('chat-title')).toHaveTextContent('李白');
+    expect(screen.getByTestId('composer')).toHaveValue('你好');
+
+    await fireEvent.click(screen.getByRole('button', { name: /Alice/ }));
+    await fireEvent.click(within(await screen.findByTestId('message-body')).getAllByRole('link')[1] as HTMLElement);
+    expect(await screen.findByTestId('add-contact-jid')).toHaveValue('new@example.net');
+    // Nothing went to the system's own XMPP handler.
+    expect(ipc.openLink).not.toHaveBeenCalled();
   });
 
   it('opens the conversation of a clicked notification, only for the account shown', async () => {
