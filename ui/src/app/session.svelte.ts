@@ -293,7 +293,7 @@ export class Session {
   }
 
   handleRoster(e: RosterEvent): void {
-    this.roster.applyRoster(e);
+    this.roster.receive(e);
   }
 
   handleSubscriptionRequest(e: SubscriptionRequestEvent): void {
