@@ -1,5 +1,5 @@
 # Hongyan — two commands do everything:  make run  |  make test
-# Other targets: make deps, make app, make bench, make bundle, make clean-dev.
+# Other targets: make deps, make app, make bench, make bench-churn, make bundle, make clean-dev.
 
 SHELL := /bin/bash
 ROOT  := $(abspath .)
@@ -11,7 +11,7 @@ APT_PACKAGES := build-essential pkg-config curl wget file openssl \
 TOOLS := $(ROOT)/.tools
 VENV  := $(ROOT)/.venv
 
-.PHONY: all deps apt npm venv tools ui app run test test-rust test-ui test-e2e bench bundle clean-dev
+.PHONY: all deps apt npm venv tools ui app run test test-rust test-ui test-e2e bench bench-churn bundle clean-dev
 
 all: app
 
@@ -72,10 +72,18 @@ test-e2e: app tools venv
 	cargo test -p hongyan-tests --test e2e -- --test-threads 1
 
 ## ---- benchmarks: figures, not pass/fail ----
-bench: apt ui
+# The app benchmark: 200 contacts on a local Prosody, the release app signed in at start, and a
+# minimal Tauri window as the reference (tests/bench/app_bench.rs; its environment knobs are
+# listed there). `make bench-churn CHURN=3600`: one launch online for an hour of presence churn.
+bench: apt ui venv
 	cargo bench -p hongyan-store
-	cargo build -q -p hongyan --release
+	cargo build -q --release -p hongyan -p hongyan-minimal-window
 	HONGYAN_APP=$(ROOT)/target/release/hongyan cargo run -q -p hongyan-tests --bin app-bench --release
+
+CHURN ?= 3600
+bench-churn: apt ui venv
+	cargo build -q --release -p hongyan -p hongyan-minimal-window
+	HONGYAN_APP=$(ROOT)/target/release/hongyan HONGYAN_BENCH_CHURN=$(CHURN) cargo run -q -p hongyan-tests --bin app-bench --release
 
 ## ---- installable bundles (.deb/.rpm here; .msi/.dmg on their own OS) ----
 bundle: apt npm

@@ -32,6 +32,9 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     setupFiles: ['./src/test-setup.ts'],
+    // Component styles are applied in tests, so layout rules (a label that must not wrap, a button
+    // row that sticks) can be asserted through getComputedStyle.
+    css: true,
     restoreMocks: true,
   },
 });

@@ -26,6 +26,9 @@ pub enum Error {
     InvalidLink(String),
     #[error("the link could not be opened: {0}")]
     OpenLink(#[source] std::io::Error),
+    /// The user stopped a sign-in or registration before it finished.
+    #[error("cancelled")]
+    Cancelled,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -49,6 +52,7 @@ impl Error {
             Error::Keyring(_) | Error::NoSavedPassword(_) => "keyring",
             Error::Settings(_) | Error::DataUnavailable(_) => "storage",
             Error::InvalidLink(_) => "invalid_input",
+            Error::Cancelled => "cancelled",
             Error::OpenLink(_) | Error::Internal(_) => "internal",
         }
     }
@@ -115,5 +119,6 @@ mod tests {
             "invalid_input"
         );
         assert_eq!(Error::from(keyring::Error::NoEntry).code(), "keyring");
+        assert_eq!(Error::Cancelled.code(), "cancelled");
     }
 }

@@ -1,6 +1,7 @@
-//! Which links Hongyan hands to the system: web pages, mail and XMPP addresses. Everything
-//! else (`file:`, `javascript:`, custom handlers that start programs) is refused, because
-//! the links come from messages other people wrote.
+//! Which links Hongyan hands to the system: web pages and mail. XMPP addresses open inside
+//! Hongyan (the UI routes them), never in another program. Everything else (`file:`,
+//! `javascript:`, custom handlers that start programs) is refused, because the links come from
+//! messages other people wrote.
 
 use url::Url;
 
@@ -32,9 +33,42 @@ pub fn check(input: &str) -> Result<Url> {
     Ok(url)
 }
 
-/// Opens a checked link with the system's handler (browser, mail or XMPP client).
+/// Fields of a `mailto:` link that reach the mail program (RFC 6068). Others are dropped: some
+/// mail programs take `attach=` to add a local file to the draft, so a link in a message could
+/// make the user mail away one of their files.
+const MAILTO_FIELDS: [&str; 3] = ["subject", "body", "cc"];
+
+/// The link as the system handler gets it: checked, `mailto:` reduced to its safe fields; `None`
+/// for `xmpp:` links, which Hongyan opens itself.
+pub fn for_system(input: &str) -> Result<Option<Url>> {
+    let mut url = check(input)?;
+    match url.scheme() {
+        "xmpp" => Ok(None),
+        "mailto" => {
+            let kept: Vec<&str> = url
+                .query()
+                .unwrap_or_default()
+                .split('&')
+                .filter(|field| {
+                    let key = field.split('=').next().unwrap_or_default();
+                    let key = percent_encoding::percent_decode_str(key).decode_utf8_lossy().to_ascii_lowercase();
+                    MAILTO_FIELDS.contains(&key.as_str())
+                })
+                .collect();
+            let query = kept.join("&");
+            url.set_query((!query.is_empty()).then_some(query.as_str()));
+            url.set_fragment(None);
+            Ok(Some(url))
+        }
+        _ => Ok(Some(url)),
+    }
+}
+
+/// Opens a checked link with the system's handler (browser or mail program).
 pub async fn open(input: &str) -> Result<()> {
-    let url = check(input)?;
+    let Some(url) = for_system(input)? else {
+        return Err(Error::InvalidLink(format!("{} (opens in Hongyan)", shorten(input))));
+    };
     crate::error::blocking(move || open::that_detached(url.as_str()).map_err(Error::OpenLink))
         .await?
 }
@@ -68,6 +102,26 @@ mod tests {
         assert!(check("mailto:li.lei@example.org").is_ok());
         assert!(check("xmpp:room@conference.example.org?join").is_ok());
         assert!(check("XMPP:han.meimei@example.org").is_ok());
+    }
+
+    #[test]
+    fn mailto_keeps_only_subject_body_and_cc() {
+        let url = for_system("mailto:li.lei@example.org?subject=Hi%20there&attach=/home/me/.ssh/id_rsa&body=%E4%BD%A0%E5%A5%BD&Attachment=x&cc=han@example.org&bcc=spy@example.net#frag")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            url.as_str(),
+            "mailto:li.lei@example.org?subject=Hi%20there&body=%E4%BD%A0%E5%A5%BD&cc=han@example.org"
+        );
+        let url = for_system("mailto:a@example.org?ATTACH=x&%61ttach=y").unwrap().unwrap();
+        assert_eq!(url.as_str(), "mailto:a@example.org");
+        assert_eq!(for_system("mailto:a@example.org").unwrap().unwrap().as_str(), "mailto:a@example.org");
+    }
+
+    #[test]
+    fn xmpp_links_never_go_to_the_system() {
+        assert!(for_system("xmpp:han.meimei@example.org?message").unwrap().is_none());
+        assert_eq!(for_system("https://example.org/").unwrap().unwrap().as_str(), "https://example.org/");
     }
 
     #[test]

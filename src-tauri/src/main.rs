@@ -85,6 +85,7 @@ fn main() {
             commands::account::login,
             commands::account::logout,
             commands::account::forget_account,
+            commands::account::cancel_login,
             commands::roster::roster,
             commands::roster::add_contact,
             commands::roster::answer_subscription,

@@ -16,12 +16,14 @@ pub fn guard<R: Runtime>() -> TauriPlugin<R> {
             if is_app_page(url, dev_url.as_ref()) {
                 return true;
             }
-            match links::check(url.as_str()) {
-                Ok(link) => {
+            match links::for_system(url.as_str()) {
+                Ok(Some(link)) => {
                     if let Err(e) = open::that_detached(link.as_str()) {
                         warn!(error = %e, "cannot open a link in the browser");
                     }
                 }
+                // xmpp: links open through the UI, never in another program.
+                Ok(None) => warn!("refused a navigation to an xmpp: link"),
                 Err(_) => warn!(
                     scheme = url.scheme(),
                     "refused a navigation away from the app"

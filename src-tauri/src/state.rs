@@ -2,12 +2,14 @@
 //! engine reports on, and the shell's settings.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use hongyan_core::store::Store;
 use hongyan_core::{Client, ConnState, Event};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, oneshot};
 
 use crate::error::{Error, Result};
 use crate::sandbox::Sandbox;
@@ -25,6 +27,9 @@ pub struct AppState {
     pub locale: String,
     settings: Mutex<Settings>,
     clients: Mutex<HashMap<String, Client>>,
+    /// Sign-ins and registrations under way, by address, that `cancel_login` can stop.
+    attempts: Mutex<HashMap<String, (u64, oneshot::Sender<()>)>>,
+    next_attempt: AtomicU64,
 }
 
 /// Locks a mutex even if a panicking thread poisoned it: the data is plain values that stay
@@ -50,6 +55,8 @@ impl AppState {
             locale,
             settings: Mutex::new(settings),
             clients: Mutex::new(HashMap::new()),
+            attempts: Mutex::new(HashMap::new()),
+            next_attempt: AtomicU64::new(1),
         }
     }
 
@@ -83,6 +90,36 @@ impl AppState {
 
     pub fn remove(&self, account: &str) -> Option<Client> {
         lock(&self.clients).remove(account)
+    }
+
+    /// Runs a sign-in or registration for `account` until it ends or [`AppState::cancel`] names
+    /// the same address; then it is dropped (its socket closes) and `cancelled` is returned.
+    /// A newer attempt for the same address supersedes an older one the same way.
+    pub async fn cancellable<T>(
+        &self,
+        account: &str,
+        work: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let id = self.next_attempt.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        lock(&self.attempts).insert(account.to_owned(), (id, tx));
+        let outcome = tokio::select! {
+            done = work => done,
+            _ = rx => Err(Error::Cancelled),
+        };
+        let mut attempts = lock(&self.attempts);
+        if attempts.get(account).is_some_and(|(current, _)| *current == id) {
+            attempts.remove(account);
+        }
+        outcome
+    }
+
+    /// Stops the sign-in or registration under way for `account`, if any.
+    pub fn cancel(&self, account: &str) -> bool {
+        match lock(&self.attempts).remove(account) {
+            Some((_, stop)) => stop.send(()).is_ok(),
+            None => false,
+        }
     }
 
     pub fn take_all(&self) -> Vec<Client> {

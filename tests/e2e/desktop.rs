@@ -17,6 +17,8 @@ const PAINT_SETTLE: Duration = Duration::from_millis(700);
 
 pub struct Desktop {
     pub port: u16,
+    /// A second tauri-driver: WebKitWebDriver drives one window per driver.
+    pub second_port: u16,
     pub app: PathBuf,
     child: std::sync::Mutex<Option<Child>>,
     log: PathBuf,
@@ -44,15 +46,18 @@ impl Desktop {
         let data = home.path().join("data");
         let port = free_port();
         let native = free_port();
+        let second_port = free_port();
+        let second_native = free_port();
         let log = hongyan_tests::artifacts_dir().join("e2e-desktop.log");
         let display_file = home.path().join("display");
         let out = std::fs::File::create(&log)?;
         let script = format!(
             "printf '%s\\n%s\\n%s\\n' \"$DISPLAY\" \"$XAUTHORITY\" \"$DBUS_SESSION_BUS_ADDRESS\" > '{}'; \
              printf e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; \
-             exec '{}' --port {port} --native-port {native} --native-driver /usr/bin/WebKitWebDriver",
+             '{driver}' --port {second_port} --native-port {second_native} --native-driver /usr/bin/WebKitWebDriver & \
+             exec '{driver}' --port {port} --native-port {native} --native-driver /usr/bin/WebKitWebDriver",
             display_file.display(),
-            driver.display()
+            driver = driver.display()
         );
         let mut cmd = Command::new("xvfb-run");
         cmd.args([
@@ -81,6 +86,7 @@ impl Desktop {
         let child = cmd.spawn().context("starting xvfb-run")?;
         let desktop = Desktop {
             port,
+            second_port,
             app,
             child: std::sync::Mutex::new(Some(child)),
             log,
@@ -88,7 +94,7 @@ impl Desktop {
             _home: home,
         };
         for _ in 0..200 {
-            if port_accepts(port) {
+            if port_accepts(port) && port_accepts(second_port) {
                 return Ok(desktop);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

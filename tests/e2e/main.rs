@@ -6,6 +6,7 @@
 //! (`make tools`). `cargo test -p hongyan-tests --test e2e`
 
 mod desktop;
+mod sandbox;
 mod webdriver;
 
 use std::time::Duration;
@@ -120,7 +121,7 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
         .wait(&tid("login-jid"), UI_WAIT)
         .await
         .context("login screen")?;
-    desktop.screenshot(&shots.join("e2e-login-en.png")).await?;
+    desktop.screenshot(&shots.join("e2e-login-en-light.png")).await?;
     wd.click(&wd.wait(&tid("sandbox-use"), UI_WAIT).await?)
         .await?;
     wd.clear(&jid_field).await?;
@@ -210,8 +211,7 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     // Switch to Chinese in settings; the window follows at once.
     wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?)
         .await?;
-    wd.select(&wd.wait(&tid("settings-language"), UI_WAIT).await?, "zh-CN")
-        .await?;
+    wd.pick("settings-language", "zh-CN", UI_WAIT).await?;
     desktop.screenshot(&shots.join("e2e-settings-zh.png")).await?;
     wd.click(&wd.wait(&tid("settings-close"), UI_WAIT).await?)
         .await?;
@@ -233,13 +233,24 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
         .await?;
     ensure!(theme == "dark", "theme attribute is {theme}");
     desktop.screenshot(&shots.join("e2e-chat-zh-dark.png")).await?;
+    wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?).await?;
+    wd.pick("settings-language", "en", UI_WAIT).await?;
+    wd.click(&wd.wait(&tid("settings-close"), UI_WAIT).await?).await?;
+    desktop.screenshot(&shots.join("e2e-chat-en-dark.png")).await?;
+    wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?).await?;
+    wd.pick("settings-language", "zh-CN", UI_WAIT).await?;
+    wd.click(&wd.wait(&tid("settings-close"), UI_WAIT).await?).await?;
 
     // Log out: back to the login screen, in Chinese.
     wd.click(&wd.wait(&tid("settings-open"), UI_WAIT).await?)
         .await?;
     wd.click(&wd.wait(&tid("logout"), UI_WAIT).await?).await?;
     wd.wait(&tid("login-jid"), UI_WAIT).await?;
-    desktop.screenshot(&shots.join("e2e-login-zh.png")).await?;
+    desktop.screenshot(&shots.join("e2e-login-zh-dark.png")).await?;
+    wd.pick("login-language", "en", UI_WAIT).await?;
+    let lang = wd.execute("return document.documentElement.lang", vec![]).await?;
+    ensure!(lang == "en", "the login screen's language picker left html lang at {lang}");
+    desktop.screenshot(&shots.join("e2e-login-en-dark.png")).await?;
 
     // Signed out: one click signs in again with the password from the keyring.
     let saved = format!("[data-testid='saved-account'][data-jid='{my_jid}']");
@@ -261,7 +272,7 @@ async fn scenario(desktop: &Desktop, server: &dyn XmppServer, peer: &mut Peer) -
     wait_body(&wd, FROM_PEER)
         .await
         .context("history after the restart")?;
-    desktop.screenshot(&shots.join("e2e-restart-zh-dark.png")).await?;
+    desktop.screenshot(&shots.join("e2e-restart-dark.png")).await?;
     wd.end().await?;
     Ok(())
 }

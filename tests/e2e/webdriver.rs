@@ -131,12 +131,24 @@ impl Session {
         .await
     }
 
-    /// Selects `value` in a <select> and lets the app see the change.
-    pub async fn select(&self, e: &Element, value: &str) -> Result<()> {
-        let el = json!({ ELEMENT_KEY: e.0 });
-        self.execute(
-            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
-            vec![el, json!(value)],
+    /// Picks `value` in the app's drop-down with test id `testid`, with the pointer, as a user
+    /// would: opens it, then clicks the option.
+    pub async fn pick(&self, testid: &str, value: &str, timeout: Duration) -> Result<()> {
+        self.click(&self.wait(&format!("[data-testid='{testid}']"), timeout).await?)
+            .await?;
+        let option = format!("[data-testid='{testid}-list'] [role='option'][data-value='{value}']");
+        self.click(&self.wait(&option, timeout).await?).await?;
+        let chosen = format!("[data-testid='{testid}'][data-value='{value}']");
+        self.wait(&chosen, timeout).await?;
+        Ok(())
+    }
+
+    /// Resizes the window (its outer size, in CSS pixels).
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
         )
         .await?;
         Ok(())

@@ -3,7 +3,8 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Result};
-use hongyan_core::{auth, transport, Client, ConnState, Error, Event, Mechanism};
+use hongyan_core::session::sasl as auth;
+use hongyan_core::{register, transport, Client, ConnState, Error, Event, Mechanism};
 use hongyan_tests::{unique_user, ServerKind};
 
 use crate::both_servers;
@@ -127,6 +128,33 @@ async fn scram_is_used_and_plain_never_answered(kind: ServerKind) -> Result<()> 
     let client = Client::connect(config(&*server, &user, "scram-pw"), store, tx).await?;
     ensure!(client.mechanism() != Mechanism::Plain);
     client.disconnect().await;
+    Ok(())
+}
+
+both_servers!(full_width_password_from_a_chinese_input_method_signs_in);
+/// A Chinese input method in full-width mode types letters and spaces as U+FF41… and U+3000.
+/// Registered that way, typed the same way later, and typed in plain ASCII: all sign in,
+/// because both sides SASLprepare the password.
+async fn full_width_password_from_a_chinese_input_method_signs_in(kind: ServerKind) -> Result<()> {
+    let server = start(kind).await?;
+    let user = unique_user("fullwidth");
+    let jid = hongyan_core::parse_bare_jid(&server.jid(&user))?;
+    let typed = "ｍｙ\u{3000}ｐａｓｓ-鸿雁";
+    register(&jid, typed, &options(&*server)).await?;
+    for password in [typed, "my pass-鸿雁"] {
+        let (store, _, _dir) = store().await?;
+        let (tx, _rx) = events();
+        let client = Client::connect(config(&*server, &user, password), store, tx)
+            .await
+            .map_err(|e| anyhow::anyhow!("{kind}: {password:?} did not sign in: {e}"))?;
+        ensure!(client.mechanism().name().starts_with("SCRAM-"), "{kind}: {}", client.mechanism().name());
+        client.disconnect().await;
+    }
+    // A different password is still wrong.
+    let (store, _, _dir) = store().await?;
+    let (tx, _rx) = events();
+    let wrong = Client::connect(config(&*server, &user, "my pass-鸿"), store, tx).await;
+    ensure!(matches!(wrong, Err(Error::AuthFailed)), "{kind}: {:?}", wrong.err());
     Ok(())
 }
 

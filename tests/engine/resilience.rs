@@ -1,10 +1,15 @@
 //! Losing the server: Hongyan reconnects with backoff, and a message written while offline is
-//! delivered after the reconnect.
+//! delivered after the reconnect, stamped with the time it was written.
 
-use anyhow::{ensure, Result};
+use std::time::Duration;
+
+use anyhow::{anyhow, ensure, Result};
+use hongyan_core::chat::QUEUED_AFTER_MS;
 use hongyan_core::store::MessageState;
 use hongyan_core::{parse_bare_jid, Client, ConnState, Event};
 use hongyan_tests::{unique_user, Peer, ServerKind};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 use crate::both_servers;
 use crate::support::{config, events, start, store, wait_event, WAIT};
@@ -56,6 +61,8 @@ async fn reconnects_after_the_server_dies(kind: ServerKind) -> Result<()> {
     let peer_jid = parse_bare_jid(&server.jid(&them))?;
     let queued = client.send_chat(&peer_jid, "写于离线时 ✉️").await?;
     ensure!(queued.state == MessageState::Pending);
+    // Long enough in the outbox to count as queued, whatever the reconnect timing.
+    tokio::time::sleep(Duration::from_millis(QUEUED_AFTER_MS as u64 + 500)).await;
 
     server.start_again().await?;
     wait_event(&mut rx, "online again", |e| {
@@ -76,6 +83,20 @@ async fn reconnects_after_the_server_dies(kind: ServerKind) -> Result<()> {
     let mut peer = Peer::start(&*server, &them, "rc-peer-pw", false).await?;
     let got = peer.wait_message_from(client.jid().as_str(), WAIT).await?;
     ensure!(got.body.as_deref() == Some("写于离线时 ✉️"), "{got:?}");
+    // It went out after the reconnect, but says when it was written (XEP-0203), beside any
+    // stamp the server's offline storage added.
+    let ours = got
+        .delays
+        .iter()
+        .find(|d| d.from.as_deref() == Some(client.jid().as_str()))
+        .ok_or_else(|| anyhow!("no delay stamp from {}: {:?}", client.jid(), got.delays))?;
+    let stamp = OffsetDateTime::parse(&ours.stamp, &Rfc3339)?;
+    let written_s = queued.sent_at.div_euclid(1000);
+    ensure!(
+        stamp.unix_timestamp() == written_s,
+        "stamp {} is not the time the message was written ({written_s})",
+        ours.stamp
+    );
     client.disconnect().await;
     peer.stop().await?;
     Ok(())

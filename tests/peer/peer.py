@@ -112,6 +112,11 @@ class Peer(slixmpp.ClientXMPP):
             id=optional(msg["id"]),
             origin_id=optional(msg["origin_id"]["id"]),
             type=msg["type"],
+            # Every XEP-0203 stamp, the sender's own and any a server added on the way.
+            delays=[
+                {"from": d.get("from"), "stamp": d.get("stamp")}
+                for d in msg.xml.findall("{urn:xmpp:delay}delay")
+            ],
         )
 
     def on_presence(self, pres) -> None:

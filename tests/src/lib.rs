@@ -24,7 +24,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 pub use ca::{sha256_hex, Leaf, TestCa, SERVER_NAMES};
 pub use ejabberd::Ejabberd;
-pub use peer::{bare, peer_python, Peer, PeerEvent, PeerMessage, PeerPresence};
+pub use peer::{bare, peer_python, Peer, PeerDelay, PeerEvent, PeerMessage, PeerPresence};
 pub use process::{pid_alive, port_accepts};
 pub use prosody::Prosody;
 pub use server::{

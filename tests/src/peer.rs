@@ -33,6 +33,16 @@ pub struct PeerMessage {
     /// Message type: chat, normal, groupchat, headline.
     #[serde(rename = "type")]
     pub kind: String,
+    /// XEP-0203 stamps on the stanza, in document order.
+    #[serde(default)]
+    pub delays: Vec<PeerDelay>,
+}
+
+/// One XEP-0203 `<delay/>`: who delayed the stanza and when it was first sent (ISO 8601).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PeerDelay {
+    pub from: Option<String>,
+    pub stamp: String,
 }
 
 /// A presence the peer received (available or unavailable).
@@ -432,6 +442,7 @@ mod tests {
                 id: Some("x".into()),
                 origin_id: None,
                 kind: "chat".into(),
+                delays: vec![],
             })
         );
         assert!(matches!(

@@ -36,6 +36,7 @@ vi.mock('$lib/ipc/commands', async (importOriginal) => ({
   addContact: vi.fn(),
   answerSubscription: vi.fn(),
   subscriptionRequests: vi.fn(() => Promise.resolve([])),
+  openLink: vi.fn(() => Promise.resolve()),
 }));
 
 import * as ipc from '$lib/ipc/commands';
@@ -56,6 +57,8 @@ function account(state: Account['state']): Account {
     lastLoginAt: 2,
     hasPassword: true,
     state,
+    show: 'online',
+    status: null,
   };
 }
 
@@ -98,7 +101,12 @@ function emit<E extends keyof EventMap>(event: E, payload: EventMap[E]) {
 
 /** `autoConnect`: the saved account was not signed out, so the app signs it in at start. */
 function backend(opts: { live: boolean; locale?: string; autoConnect?: boolean }) {
-  vi.mocked(ipc.appInfo).mockResolvedValue({ version: '1.2.3', locale: opts.locale ?? 'en-US', sandbox: null });
+  vi.mocked(ipc.appInfo).mockResolvedValue({
+    version: '1.2.3',
+    locale: opts.locale ?? 'en-US',
+    sandbox: null,
+    os: 'linux',
+  });
   vi.mocked(ipc.getSettings).mockResolvedValue({ language: 'auto', theme: 'system' });
   vi.mocked(ipc.accounts).mockResolvedValue([
     { ...account(opts.live ? 'online' : 'offline'), autoConnect: opts.autoConnect ?? false },
@@ -230,6 +238,33 @@ describe('App', () => {
     expect(ipc.markRead).toHaveBeenCalledWith(ME, 'alice@example.org');
   });
 
+  it("opens xmpp: links inside the app: a contact's chat with the offered text, or adding a stranger", async () => {
+    backend({ live: true });
+    vi.mocked(ipc.history).mockImplementation(async (_a, peer) =>
+      peer === 'alice@example.org'
+        ? [
+            message(peer, 'in', 'Ask Li: xmpp:li@example.cn?message;body=%E4%BD%A0%E5%A5%BD or xmpp:new@example.net?subscribe'),
+          ]
+        : [],
+    );
+    vi.mocked(ipc.openLink).mockClear();
+    render(App);
+    await screen.findByTestId('main-view');
+    await fireEvent.click(await screen.findByRole('button', { name: /Alice/ }));
+    const body = await screen.findByTestId('message-body');
+    const [toLi] = within(body).getAllByRole('link');
+
+    await fireEvent.click(toLi as HTMLElement);
+    expect(await screen.findByTestId('chat-title')).toHaveTextContent('李白');
+    expect(screen.getByTestId('composer')).toHaveValue('你好');
+
+    await fireEvent.click(screen.getByRole('button', { name: /Alice/ }));
+    await fireEvent.click(within(await screen.findByTestId('message-body')).getAllByRole('link')[1] as HTMLElement);
+    expect(await screen.findByTestId('add-contact-jid')).toHaveValue('new@example.net');
+    // Nothing went to the system's own XMPP handler.
+    expect(ipc.openLink).not.toHaveBeenCalled();
+  });
+
   it('opens the conversation of a clicked notification, only for the account shown', async () => {
     backend({ live: true });
     render(App);
@@ -349,5 +384,55 @@ describe('App', () => {
     expect(await within(card).findByRole('alert')).toHaveTextContent('无法处理请求：当前未连接。');
     expect(screen.getByTestId('subscription-request')).toBe(card);
     expect(within(card).getByTestId('subscription-accept')).toBeEnabled();
+  });
+
+  it('restores the presence and status last chosen when the account signs in again', async () => {
+    backend({ live: false });
+    vi.mocked(ipc.accounts).mockResolvedValue([{ ...account('offline'), show: 'dnd', status: 'Writing' }]);
+    vi.mocked(ipc.login).mockReset();
+    vi.mocked(ipc.login).mockResolvedValue({ ...account('online'), show: 'dnd', status: 'Writing' });
+    render(App);
+    await fireEvent.click(await screen.findByRole('button', { name: `Sign in as ${ME}` }));
+    await screen.findByTestId('main-view');
+    await waitFor(() => expect(ipc.accounts).toHaveBeenCalledTimes(2));
+    emit('connection', { account: ME, state: 'online', error: null, retryInSecs: null });
+    const presence = screen.getByTestId('presence-open');
+    await waitFor(() => expect(presence).toHaveTextContent('Do not disturb'));
+    expect(presence).toHaveTextContent('Writing');
+  });
+
+  it('says there are no contacts yet and offers to add one, instead of "pick someone"', async () => {
+    backend({ live: true });
+    vi.mocked(ipc.roster).mockResolvedValue([]);
+    render(App);
+    await screen.findByTestId('main-view');
+    const text = await screen.findByTestId('empty-text');
+    await waitFor(() => expect(text).toHaveTextContent('You have no contacts yet.'));
+    expect(screen.queryByText(/Pick someone on the left/)).toBeNull();
+    await fireEvent.click(screen.getByTestId('empty-add-contact'));
+    expect(await screen.findByRole('dialog', { name: 'Add a contact' })).toBeInTheDocument();
+  });
+
+  it('keeps "pick someone on the left" when there are contacts', async () => {
+    backend({ live: true, locale: 'zh-CN' });
+    render(App);
+    await screen.findByTestId('main-view');
+    await waitFor(() => expect(screen.getAllByTestId('buddy-item')).toHaveLength(3));
+    expect(screen.getByTestId('empty-text')).toHaveTextContent('在左侧选择联系人，开始聊天。');
+    expect(screen.queryByTestId('empty-add-contact')).toBeNull();
+  });
+
+  it('clears the contact search after opening a chat from it and puts the keyboard in the composer', async () => {
+    backend({ live: true });
+    render(App);
+    await screen.findByTestId('main-view');
+    await waitFor(() => expect(screen.getAllByTestId('buddy-item')).toHaveLength(3));
+    const filter = screen.getByTestId('roster-filter') as HTMLInputElement;
+    await fireEvent.input(filter, { target: { value: 'ali' } });
+    await fireEvent.keyDown(filter, { key: 'Enter' });
+    expect(await screen.findByTestId('chat-title')).toHaveTextContent('Alice');
+    expect(filter.value).toBe('');
+    expect(screen.getAllByTestId('buddy-item')).toHaveLength(3);
+    await waitFor(() => expect(screen.getByTestId('composer')).toHaveFocus());
   });
 });

@@ -25,12 +25,29 @@ pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// A message that waited longer than this in the outbox (offline, reconnecting) goes out with
+/// a XEP-0203 stamp of when it was written; one sent at once needs none.
+pub const QUEUED_AFTER_MS: i64 = 3_000;
+
 /// Builds the stanza for an outgoing chat message. Its id and origin-id are the same value, so
-/// an error bounced by a server that drops extensions still finds its message.
-pub fn outgoing(to: &BareJid, body: &str, id: &str) -> Message {
+/// an error bounced by a server that drops extensions still finds its message. `written` is
+/// set for a message that waited in the outbox: `(when it was written, by whom)`, so the peer
+/// shows it at the time it was written rather than when the connection came back.
+pub fn outgoing(to: &BareJid, body: &str, id: &str, written: Option<(i64, &BareJid)>) -> Message {
     let mut msg = Message::chat(Some(Jid::from(to.clone()))).with_body(Lang::new(), body.to_owned());
     msg.id = Some(Id(id.to_owned()));
-    msg.with_payload(OriginId { id: id.to_owned() })
+    let mut msg = msg.with_payload(OriginId { id: id.to_owned() });
+    if let Some(stamp) = written.and_then(|(at, by)| delay_stamp(at).map(|s| (s, by))) {
+        msg = msg.with_payload(Delay { from: Some(Jid::from(stamp.1.clone())), stamp: stamp.0, data: None });
+    }
+    msg
+}
+
+fn delay_stamp(at_ms: i64) -> Option<xmpp::parsers::date::DateTime> {
+    let utc = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(at_ms)?;
+    // Whole seconds: what every client parses; the exact millisecond adds nothing to a chat.
+    let seconds = chrono::DateTime::<chrono::Utc>::from_timestamp(utc.timestamp(), 0)?;
+    Some(xmpp::parsers::date::DateTime(seconds.fixed_offset()))
 }
 
 fn payload<'a>(msg: &'a Message, name: &str, ns: &str) -> impl Iterator<Item = &'a Element> {
@@ -151,12 +168,29 @@ mod tests {
     #[test]
     fn outgoing_carries_origin_id_equal_to_id() {
         let to = BareJid::new("li@example.org").unwrap();
-        let m = outgoing(&to, "早上好", "id-9");
+        let m = outgoing(&to, "早上好", "id-9", None);
         let el: Element = m.into();
+        assert!(el.get_child("delay", ns::DELAY).is_none(), "sent at once: no stamp");
         assert_eq!(el.attr("id"), Some("id-9"));
         assert_eq!(el.attr("type"), Some("chat"));
         let origin = el.get_child("origin-id", ns::SID).unwrap();
         assert_eq!(origin.attr("id"), Some("id-9"));
         assert_eq!(el.get_child("body", ns::DEFAULT_NS).unwrap().text(), "早上好");
+    }
+
+    #[test]
+    fn a_queued_message_carries_when_it_was_written() {
+        let to = BareJid::new("li@example.org").unwrap();
+        let written = 1_767_323_045_678; // 2026-01-02T03:04:05.678Z
+        let el: Element = outgoing(&to, "离线时写的", "id-10", Some((written, &me()))).into();
+        let delay = Delay::try_from(el.get_child("delay", ns::DELAY).unwrap().clone()).unwrap();
+        assert_eq!(delay.stamp.0.timestamp(), 1_767_323_045);
+        assert_eq!(delay.from, Some(Jid::from(me())));
+        // What we send, we read back the same way.
+        let back = Message::try_from(el).unwrap();
+        let mut received = back.clone();
+        received.from = Some(Jid::new("me@example.org/pc").unwrap());
+        let Incoming::Chat(row) = incoming(&received, &to, written + 60_000) else { panic!("not a chat") };
+        assert_eq!(row.sent_at, 1_767_323_045_000);
     }
 }

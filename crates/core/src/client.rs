@@ -27,7 +27,7 @@ use xmpp::parsers::{
 use xmpp::tokio_xmpp::xmlstream::{FallibleStreamElement, ReadError, XmppStreamElement};
 use xmpp::tokio_xmpp::Stanza;
 
-use crate::auth::Mechanism;
+use crate::session::sasl::Mechanism;
 use crate::chat::{self, Incoming};
 use crate::contacts::{item_from_wire, presence_update, Contact, Contacts, Show};
 use crate::error::{Error, Result};
@@ -561,7 +561,11 @@ impl Task {
         }
         let to = BareJid::new(&message.peer).map_err(|e| Error::InvalidJid(e.to_string()))?;
         let id = message.origin_id.clone().unwrap_or_else(chat::new_id);
-        write(stream, XmppStreamElement::Stanza(chat::outgoing(&to, message.body.as_deref().unwrap_or_default(), &id).into())).await?;
+        let queued = now_ms() - message.sent_at > chat::QUEUED_AFTER_MS;
+        let written = queued.then_some((message.sent_at, &self.config.jid));
+        let body = message.body.as_deref().unwrap_or_default();
+        let stanza = chat::outgoing(&to, body, &id, written);
+        write(stream, XmppStreamElement::Stanza(stanza.into())).await?;
         if self.acks.requested() {
             self.acks.sent(Some(message.id));
             write(stream, XmppStreamElement::SM(sm::Nonza::Req(sm::R))).await?;

@@ -15,8 +15,12 @@ pub enum Error {
     AuthFailed,
     #[error("the server offers no authentication method Hongyan accepts ({0})")]
     NoMechanism(String),
-    #[error("the server's answer during authentication could not be verified: {0}")]
+    #[error("the server's answer during authentication could not be used: {0}")]
     AuthProtocol(String),
+    #[error("the server could not prove that it knows the password: {0}")]
+    ServerNotVerified(String),
+    #[error("the server cannot check passwords right now")]
+    TemporaryAuthFailure,
     #[error("cannot reach the server: {0}")]
     Unreachable(String),
     #[error("the server name could not be resolved: {0}")]
@@ -59,7 +63,9 @@ impl Error {
             Error::InvalidInput(_) => "invalid_input",
             Error::AuthFailed => "auth_failed",
             Error::NoMechanism(_) => "no_mechanism",
-            Error::AuthProtocol(_) => "auth_failed",
+            Error::AuthProtocol(_) => "auth_protocol",
+            Error::ServerNotVerified(_) => "server_unverified",
+            Error::TemporaryAuthFailure => "auth_temporary",
             Error::Unreachable(_) => "unreachable",
             Error::Dns(_) => "dns_failed",
             Error::Tls(_) => "tls_failed",
@@ -84,7 +90,11 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            Error::Unreachable(_) | Error::Dns(_) | Error::Timeout | Error::StreamClosed(_)
+            Error::Unreachable(_)
+                | Error::Dns(_)
+                | Error::Timeout
+                | Error::StreamClosed(_)
+                | Error::TemporaryAuthFailure
         )
     }
 

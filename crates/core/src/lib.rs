@@ -2,11 +2,10 @@
 //! [`Client`] handle talks to it. No UI dependency: the desktop shell, tests and any other front
 //! end use the same API.
 //!
-//! Layers, bottom up: [`transport`] (DNS/SRV, TCP, TLS with certificate pinning) → [`auth`]
-//! (SASL with SCRAM, never downgraded) → [`session`] (bind) → [`client`] (the account task:
+//! Layers, bottom up: [`transport`] (DNS/SRV, TCP, TLS with certificate pinning) → [`session`]
+//! (SASL with SCRAM, never downgraded; bind) → [`client`] (the account task:
 //! roster, presence, chats, keepalive, reconnect). [`register`] is XEP-0077 before login.
 
-pub mod auth;
 pub mod chat;
 pub mod client;
 pub mod contacts;
@@ -17,7 +16,7 @@ pub mod session;
 pub mod stream_management;
 pub mod transport;
 
-pub use auth::Mechanism;
+pub use session::sasl::Mechanism;
 pub use client::{now_ms, parse_bare_jid, AccountConfig, Client};
 pub use contacts::{Contact, ResourcePresence, Show};
 pub use error::{Error, ErrorInfo, Result};

@@ -129,7 +129,8 @@ pub async fn register(jid: &BareJid, password: &str, opts: &ConnectOptions) -> R
     if password.is_empty() {
         return Err(Error::InvalidInput("the password is empty".into()));
     }
-    tokio::time::timeout(LOGIN_TIMEOUT, register_inner(jid, &username, password, opts))
+    let password = crate::session::scram::prepare_new_password(password)?;
+    tokio::time::timeout(LOGIN_TIMEOUT, register_inner(jid, &username, &password, opts))
         .await
         .map_err(|_| Error::Timeout)?
 }

@@ -2,6 +2,7 @@
 
 use hongyan_core::store::Account;
 use hongyan_core::transport::tls::normalize_fingerprint;
+use hongyan_core::jid::BareJid;
 use hongyan_core::{parse_bare_jid, AccountConfig, Client, ConnState, ConnectOptions};
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -9,6 +10,7 @@ use tracing::{info, warn};
 
 use super::{account_key, non_blank};
 use crate::error::{Error, Result};
+use crate::sandbox::Sandbox;
 use crate::secrets;
 use crate::state::AppState;
 
@@ -48,21 +50,25 @@ pub struct RegisterRequest {
     pub trust_cert_sha256: Option<String>,
 }
 
-/// Where and how to connect: what the user typed, else what the saved account remembers.
+/// Where and how to connect: what the user typed, else the sandbox for an address on the sandbox's
+/// domain (whatever port it has today), else what the saved account remembers.
 /// A newly trusted certificate replaces the saved pin (the engine stores it on success).
 pub fn connect_options(
+    jid: &BareJid,
     host: Option<String>,
     port: Option<u16>,
     trust_cert_sha256: Option<String>,
     saved: Option<&Account>,
+    sandbox: Option<&Sandbox>,
 ) -> Result<ConnectOptions> {
     let host = non_blank(host);
     if port == Some(0) {
         return Err(Error::invalid_input("the port must be between 1 and 65535"));
     }
-    let (host, port) = match (host, port, saved) {
-        (None, None, Some(a)) => (a.host.clone(), a.port),
-        (host, port, _) => (host, port),
+    let (host, port) = match (host, port, sandbox_for(jid, sandbox), saved) {
+        (None, None, Some(s), _) => (Some(s.host.clone()), Some(s.port)),
+        (None, None, None, Some(a)) => (a.host.clone(), a.port),
+        (host, port, _, _) => (host, port),
     };
     let pinned_cert = match non_blank(trust_cert_sha256) {
         Some(fp) => Some(normalize_fingerprint(&fp)?),
@@ -73,6 +79,12 @@ pub fn connect_options(
         port,
         pinned_cert,
     })
+}
+
+/// The sandbox when `jid` lives on it. Its port changes between runs, so accounts there are
+/// known by their domain and never remember a host and port.
+fn sandbox_for<'a>(jid: &BareJid, sandbox: Option<&'a Sandbox>) -> Option<&'a Sandbox> {
+    sandbox.filter(|s| jid.domain().as_str().eq_ignore_ascii_case(&s.domain))
 }
 
 /// A resource of our own per installation, so two devices never kick each other off.
@@ -110,12 +122,18 @@ pub async fn register_account(state: State<'_, AppState>, request: RegisterReque
     check_password(&request.password)?;
     let saved = state.store.account(jid.as_str()).await?;
     let options = connect_options(
+        &jid,
         request.host,
         request.port,
         request.trust_cert_sha256,
         saved.as_ref(),
+        state.sandbox.as_ref(),
     )?;
-    hongyan_core::register(&jid, &request.password, &options).await?;
+    state
+        .cancellable(jid.as_str(), async {
+            Ok(hongyan_core::register(&jid, &request.password, &options).await?)
+        })
+        .await?;
     info!(account = %jid, "account created on the server");
     Ok(())
 }
@@ -133,11 +151,14 @@ pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<
     };
     check_password(&password)?;
     let connect = connect_options(
+        &jid,
         request.host,
         request.port,
         request.trust_cert_sha256,
         saved.as_ref(),
+        state.sandbox.as_ref(),
     )?;
+    let on_sandbox = sandbox_for(&jid, state.sandbox.as_ref()).is_some();
     let resource = saved
         .as_ref()
         .map(|a| a.resource.clone())
@@ -154,7 +175,11 @@ pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<
         resource,
         connect,
     };
-    let client = Client::connect(config, state.store.clone(), state.events.clone()).await?;
+    let client = state
+        .cancellable(&account, async {
+            Ok(Client::connect(config, state.store.clone(), state.events.clone()).await?)
+        })
+        .await?;
     if let Some(raced) = state.insert(client.clone()) {
         raced.disconnect().await;
     }
@@ -187,12 +212,27 @@ pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<
         .await?
         .ok_or_else(|| Error::Internal(format!("{account} was not saved after signing in")))?;
     // Signing in is asking to be signed in at the next start too (undone by signing out).
-    let stored = set_auto_connect(&state, stored, true).await?;
+    let mut stored = set_auto_connect(&state, stored, true).await?;
+    if on_sandbox && (stored.host.is_some() || stored.port.is_some()) {
+        stored.host = None;
+        stored.port = None;
+        state.store.save_account(&stored).await?;
+    }
     Ok(AccountView {
         account: stored,
         has_password,
         state: client.state(),
     })
+}
+
+/// Stops a sign-in or registration under way for `jid`; that call then fails with `cancelled`.
+#[tauri::command]
+pub fn cancel_login(state: State<'_, AppState>, jid: String) -> Result<()> {
+    let account = account_key(&jid)?;
+    if !state.cancel(&account) {
+        info!(account = %account, "nothing to cancel");
+    }
+    Ok(())
 }
 
 /// Signs out; the account, its history and its saved password stay, but the next start does
@@ -249,36 +289,113 @@ mod tests {
         }
     }
 
+    fn me() -> BareJid {
+        parse_bare_jid("me@example.org").unwrap()
+    }
+
+    fn sandbox() -> Sandbox {
+        Sandbox {
+            domain: "localhost".into(),
+            host: "127.0.0.1".into(),
+            port: 40123,
+        }
+    }
+
     #[test]
     fn typed_server_wins_over_the_saved_one() {
-        let o = connect_options(Some(" 127.0.0.1 ".into()), None, None, Some(&saved())).unwrap();
+        let (me, saved) = (me(), Some(saved()));
+        let typed = |host: Option<&str>, port| {
+            connect_options(&me, host.map(Into::into), port, None, saved.as_ref(), None).unwrap()
+        };
+        let o = typed(Some(" 127.0.0.1 "), None);
         assert_eq!((o.host.as_deref(), o.port), (Some("127.0.0.1"), None));
-        let o = connect_options(None, Some(15222), None, Some(&saved())).unwrap();
+        let o = typed(None, Some(15222));
         assert_eq!((o.host.as_deref(), o.port), (None, Some(15222)));
-        let o = connect_options(Some("  ".into()), None, None, Some(&saved())).unwrap();
+        let o = typed(Some("  "), None);
         assert_eq!(
             (o.host.as_deref(), o.port),
             (Some("xmpp.example.org"), Some(5223))
         );
-        let o = connect_options(None, None, None, None).unwrap();
+        let o = connect_options(&me, None, None, None, None, None).unwrap();
         assert_eq!((o.host, o.port, o.pinned_cert), (None, None, None));
     }
 
     #[test]
+    fn sandbox_addresses_go_to_the_sandbox_of_today() {
+        let sandbox = sandbox();
+        let alice = parse_bare_jid("alice@LocalHost").unwrap();
+        // A saved sandbox account from an earlier run remembers an old port: today's wins.
+        let mut old = saved();
+        old.jid = "alice@localhost".into();
+        old.host = Some("127.0.0.1".into());
+        old.port = Some(39999);
+        let o = connect_options(&alice, None, None, None, Some(&old), Some(&sandbox)).unwrap();
+        assert_eq!((o.host.as_deref(), o.port), (Some("127.0.0.1"), Some(40123)));
+        let o = connect_options(&alice, None, None, None, None, Some(&sandbox)).unwrap();
+        assert_eq!((o.host.as_deref(), o.port), (Some("127.0.0.1"), Some(40123)));
+        // A real address never goes to the sandbox.
+        let o = connect_options(&me(), None, None, None, None, Some(&sandbox)).unwrap();
+        assert_eq!((o.host, o.port), (None, None));
+        let o = connect_options(&me(), None, None, None, Some(&saved()), Some(&sandbox)).unwrap();
+        assert_eq!((o.host.as_deref(), o.port), (Some("xmpp.example.org"), Some(5223)));
+        // What the user typed in Advanced still wins.
+        let o = connect_options(&alice, Some("::1".into()), Some(5222), None, None, Some(&sandbox))
+            .unwrap();
+        assert_eq!((o.host.as_deref(), o.port), (Some("::1"), Some(5222)));
+    }
+
+    #[test]
     fn a_trusted_certificate_replaces_the_saved_pin() {
+        let (me, saved) = (me(), Some(saved()));
         let typed = "CD:".repeat(31) + "CD";
-        let o = connect_options(None, None, Some(typed), Some(&saved())).unwrap();
+        let o = connect_options(&me, None, None, Some(typed), saved.as_ref(), None).unwrap();
         assert_eq!(o.pinned_cert, Some("cd".repeat(32)));
-        let o = connect_options(None, None, None, Some(&saved())).unwrap();
+        let o = connect_options(&me, None, None, None, saved.as_ref(), None).unwrap();
         assert_eq!(o.pinned_cert, Some("ab".repeat(32)));
-        let err = connect_options(None, None, Some("not-a-fingerprint".into()), None).unwrap_err();
+        let err = connect_options(&me, None, None, Some("not-a-fingerprint".into()), None, None)
+            .unwrap_err();
         assert_eq!(err.code(), "invalid_input");
         assert_eq!(
-            connect_options(None, Some(0), None, None)
+            connect_options(&me, None, Some(0), None, None, None)
                 .unwrap_err()
                 .code(),
             "invalid_input"
         );
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_attempt_ends_at_once_with_cancelled() {
+        let state = std::sync::Arc::new(test_state().await);
+        let waiting = {
+            let state = state.clone();
+            tokio::spawn(async move {
+                state
+                    .cancellable("me@example.org", std::future::pending::<Result<()>>())
+                    .await
+            })
+        };
+        while !state.cancel("me@example.org") {
+            tokio::task::yield_now().await;
+        }
+        let outcome = waiting.await.unwrap();
+        assert_eq!(outcome.unwrap_err().code(), "cancelled");
+        // Nothing is left to cancel, and another address was never affected.
+        assert!(!state.cancel("me@example.org"));
+        let done = state.cancellable("other@example.org", async { Ok(7) }).await;
+        assert_eq!(done.unwrap(), 7);
+    }
+
+    async fn test_state() -> AppState {
+        let store = hongyan_core::store::Store::open_memory().await.unwrap();
+        let (events, _) = tokio::sync::broadcast::channel(8);
+        AppState::new(
+            store,
+            events,
+            std::env::temp_dir().join("hongyan-unused-settings.json"),
+            Default::default(),
+            None,
+            "en".into(),
+        )
     }
 
     #[test]

@@ -15,6 +15,15 @@ pub struct AppInfo {
     pub version: String,
     pub locale: String,
     pub sandbox: Option<Sandbox>,
+    /// `linux`, `macos`, `windows` or `other`: the UI names the OS keyring the platform's way.
+    pub os: &'static str,
+}
+
+fn os_name() -> &'static str {
+    match std::env::consts::OS {
+        os @ ("linux" | "macos" | "windows") => os,
+        _ => "other",
+    }
 }
 
 /// The first thing the window asks. If the local data could not be opened at start-up, it is
@@ -29,6 +38,7 @@ pub async fn app_info<R: Runtime>(app: AppHandle<R>) -> Result<AppInfo> {
         version: app.package_info().version.to_string(),
         locale: state.locale.clone(),
         sandbox: state.sandbox.clone(),
+        os: os_name(),
     })
 }
 

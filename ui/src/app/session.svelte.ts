@@ -2,6 +2,7 @@
 // presence, and the wiring from shell events to the feature stores.
 import * as ipc from '$lib/ipc/commands';
 import * as events from '$lib/ipc/events';
+import { platform } from '$lib/platform.svelte';
 import { resolveLocale, setLocale } from '../i18n';
 import type {
   Account,
@@ -38,6 +39,15 @@ export function pickAutoSignIn(accounts: Account[]): Account | null {
   const candidates = accounts.filter((a) => a.hasPassword && a.autoConnect);
   candidates.sort((a, b) => (b.lastLoginAt ?? b.createdAt) - (a.lastLoginAt ?? a.createdAt));
   return candidates[0] ?? null;
+}
+
+/**
+ * The presence to show for an account that is signing in: the one the user last chose, which the
+ * shell applies. Signing in is asking to be online, so a stored "offline" reads as available.
+ */
+export function chosenPresence(account: Pick<Account, 'show' | 'status'>): { show: Show; status: string } {
+  const show = account.show && account.show !== 'offline' ? account.show : 'online';
+  return { show, status: account.status ?? '' };
 }
 
 export class Session {
@@ -90,6 +100,7 @@ export class Session {
       gotInfo = true;
       const [settings, accounts] = await Promise.all([ipc.getSettings(), ipc.accounts()]);
       this.appInfo = info;
+      platform.os = info.os ?? 'other';
       this.settings.init(settings, info.locale);
       this.accounts = accounts;
       // The shell may already be connecting an account on its own (auto-connect).
@@ -126,7 +137,7 @@ export class Session {
     this.account = account;
     this.upsertAccount(account);
     this.connection = { state: account.state, error: null, retryAt: null };
-    this.presence = { show: 'online', status: '' };
+    this.presence = chosenPresence(account);
     this.presenceError = null;
     this.chat.reset(account.jid);
     void this.roster.load(account.jid);
@@ -186,10 +197,11 @@ export class Session {
     }
   }
 
-  async forget(): Promise<void> {
+  /** Forgets the signed-in account on this computer (see ipc.forgetAccount), then shows the login. */
+  async forget(keepHistory: boolean): Promise<void> {
     const account = this.account;
     if (!account) return;
-    await ipc.forgetAccount(account.jid);
+    await ipc.forgetAccount(account.jid, keepHistory);
     this.accounts = this.accounts.filter((a) => a.jid !== account.jid);
     this.leave(null);
   }
@@ -236,12 +248,22 @@ export class Session {
     const previous = { ...this.presence };
     this.presence = { show, status };
     this.presenceError = null;
+    const text = status.trim() === '' ? null : status.trim();
     try {
-      await ipc.setPresence(account.jid, show, status.trim() === '' ? null : status.trim());
+      await ipc.setPresence(account.jid, show, text);
+      // The shell keeps the choice for the next sign-in; so does the account list here.
+      if (show !== 'offline') this.rememberPresence(account.jid, show, text);
     } catch (e) {
       this.presence = previous;
       this.presenceError = e as ErrorInfo;
     }
+  }
+
+  private rememberPresence(jid: string, show: Show, status: string | null): void {
+    if (this.account?.jid === jid) this.account = { ...this.account, show, status };
+    const i = this.accounts.findIndex((a) => a.jid === jid);
+    const known = this.accounts[i];
+    if (known) this.accounts[i] = { ...known, show, status };
   }
 
   /** Sends a chat message; rejects with an ErrorInfo (the composer keeps the text then). */
@@ -271,7 +293,7 @@ export class Session {
   }
 
   handleRoster(e: RosterEvent): void {
-    this.roster.applyRoster(e);
+    this.roster.receive(e);
   }
 
   handleSubscriptionRequest(e: SubscriptionRequestEvent): void {

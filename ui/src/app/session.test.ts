@@ -9,6 +9,10 @@ vi.mock('$lib/ipc/commands', async (importOriginal) => ({
   history: vi.fn(() => Promise.resolve([])),
   markRead: vi.fn(() => Promise.resolve()),
   login: vi.fn(),
+  logout: vi.fn(() => Promise.resolve()),
+  forgetAccount: vi.fn(() => Promise.resolve()),
+  appInfo: vi.fn(),
+  getSettings: vi.fn(),
   setPresence: vi.fn(() => Promise.resolve()),
   subscriptionRequests: vi.fn(() => Promise.resolve([])),
 }));
@@ -17,7 +21,8 @@ import * as ipc from '$lib/ipc/commands';
 import { ChatStore } from '../features/chat/store.svelte';
 import { RosterStore } from '../features/roster/store.svelte';
 import { SettingsStore } from '../features/settings/store.svelte';
-import { pickAutoSignIn, Session } from './session.svelte';
+import { platform } from '$lib/platform.svelte';
+import { chosenPresence, pickAutoSignIn, Session } from './session.svelte';
 
 const ME = 'me@example.org';
 const acc = (state: Account['state'], extra: Partial<Account> = {}): Account => ({
@@ -31,6 +36,8 @@ const acc = (state: Account['state'], extra: Partial<Account> = {}): Account => 
   lastLoginAt: null,
   hasPassword: true,
   state,
+  show: 'online',
+  status: null,
   ...extra,
 });
 const incoming = (id: number, peer: string): Message => ({
@@ -185,6 +192,74 @@ describe('Session', () => {
     expect(session.roster.loadError).toBeNull();
     session.handleSubscriptionRequest({ account: ME, jid: 'a@example.org' });
     expect(session.roster.requests.list.map((r) => r.jid)).toEqual(['a@example.org']);
+  });
+});
+
+describe('own presence across sign-ins', () => {
+  let session: Session;
+  beforeEach(() => {
+    vi.mocked(ipc.accounts).mockReset();
+    vi.mocked(ipc.accounts).mockResolvedValue([acc('online')]);
+    vi.mocked(ipc.setPresence).mockReset();
+    vi.mocked(ipc.setPresence).mockResolvedValue(undefined);
+    session = new Session(new RosterStore(), new ChatStore(), new SettingsStore());
+  });
+
+  it('takes the presence the user last chose from the account instead of resetting it to available', () => {
+    session.enter(acc('connecting', { show: 'dnd', status: 'In a meeting' }));
+    expect(session.presence).toEqual({ show: 'dnd', status: 'In a meeting' });
+  });
+
+  it('keeps a new choice for the next sign-in, also after signing out', async () => {
+    session.enter(acc('online'));
+    await session.setPresence('away', ' lunch ');
+    expect(session.account).toMatchObject({ show: 'away', status: 'lunch' });
+    await session.logout();
+    expect(session.accounts.find((a) => a.jid === ME)).toMatchObject({ show: 'away', status: 'lunch', state: 'offline' });
+    // Signing in again: the shell hands back the kept presence, and it is what shows.
+    session.enter({ ...acc('connecting'), show: 'away', status: 'lunch' });
+    expect(session.presence).toEqual({ show: 'away', status: 'lunch' });
+  });
+
+  it('does not keep a presence the shell refused', async () => {
+    session.enter(acc('online', { show: 'xa', status: null }));
+    vi.mocked(ipc.setPresence).mockRejectedValueOnce({ code: 'not_connected', message: 'x' });
+    await session.setPresence('dnd', 'x');
+    expect(session.account).toMatchObject({ show: 'xa', status: null });
+    expect(session.presence).toEqual({ show: 'xa', status: '' });
+  });
+
+  it('reads a stored "offline" as available once signed in, and a missing status as none', () => {
+    expect(chosenPresence({ show: 'offline', status: null })).toEqual({ show: 'online', status: '' });
+    expect(chosenPresence({ show: 'chat', status: 'hi' })).toEqual({ show: 'chat', status: 'hi' });
+  });
+});
+
+describe('forgetting the account', () => {
+  it('passes the keep-history choice to the shell and drops the account from the login list', async () => {
+    vi.mocked(ipc.accounts).mockResolvedValue([acc('online')]);
+    const session = new Session(new RosterStore(), new ChatStore(), new SettingsStore());
+    session.enter(acc('online'));
+    await session.forget(true);
+    expect(ipc.forgetAccount).toHaveBeenLastCalledWith(ME, true);
+    expect(session.accounts).toEqual([]);
+    expect(session.phase).toBe('login');
+    session.enter(acc('online'));
+    await session.forget(false);
+    expect(ipc.forgetAccount).toHaveBeenLastCalledWith(ME, false);
+  });
+});
+
+describe('platform', () => {
+  it('takes the OS from the shell at start-up, for the keyring wording', async () => {
+    vi.mocked(ipc.appInfo).mockResolvedValue({ version: '1', locale: 'en', sandbox: null, os: 'macos' });
+    vi.mocked(ipc.getSettings).mockResolvedValue({ language: 'en', theme: 'system' });
+    vi.mocked(ipc.accounts).mockResolvedValue([]);
+    const session = new Session(new RosterStore(), new ChatStore(), new SettingsStore());
+    await session.boot();
+    expect(platform.os).toBe('macos');
+    session.dispose();
+    platform.os = 'other';
   });
 });
 

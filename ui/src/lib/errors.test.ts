@@ -5,18 +5,25 @@ import { en } from '../i18n/en';
 import { zhCN } from '../i18n/zh-CN';
 import { setLocale } from '../i18n';
 import { errorSentence, fingerprintGroups } from './errors';
+import { platform } from './platform.svelte';
 
 describe('errorSentence', () => {
-  afterEach(() => setLocale('en'));
+  afterEach(() => {
+    setLocale('en');
+    platform.os = 'other';
+  });
 
   it('has an English and a Chinese sentence for every code, distinct from the backend message', () => {
+    platform.os = 'linux';
     for (const code of ERROR_CODES) {
       setLocale('en');
       const english = errorSentence({ code, message: 'RAW BACKEND TEXT' });
       setLocale('zh-CN');
       const chinese = errorSentence({ code, message: 'RAW BACKEND TEXT' });
-      expect(english, code).toBe(en[`error.${code}`]);
-      expect(chinese, code).toBe(zhCN[`error.${code}`]);
+      expect(english, code).toBe(en[`error.${code}`].replace('{keyring}', en['keyring.linux']));
+      expect(chinese, code).toBe(zhCN[`error.${code}`].replace('{keyring}', zhCN['keyring.linux']));
+      expect(english).not.toContain('{');
+      expect(chinese).not.toContain('{');
       expect(english).not.toContain('RAW BACKEND TEXT');
       expect(chinese).not.toContain('RAW BACKEND TEXT');
       expect(chinese).not.toBe(english);
@@ -30,6 +37,28 @@ describe('errorSentence', () => {
     );
     setLocale('zh-CN');
     expect(errorSentence({ code: 'auth_failed', message: 'x' })).toBe('地址或密码错误。');
+  });
+
+  it('names the password store the way the OS does', () => {
+    const sentence = (os: typeof platform.os) => {
+      platform.os = os;
+      return errorSentence({ code: 'keyring', message: 'x' });
+    };
+    setLocale('en');
+    expect(sentence('linux')).toBe('Hongyan could not use the system keyring to keep the password.');
+    expect(sentence('macos')).toBe('Hongyan could not use the macOS Keychain to keep the password.');
+    expect(sentence('windows')).toBe('Hongyan could not use Windows Credential Manager to keep the password.');
+    setLocale('zh-CN');
+    expect(sentence('linux')).toBe('鸿雁无法使用系统密钥环保存密码。');
+    expect(sentence('macos')).toBe('鸿雁无法使用钥匙串保存密码。');
+    expect(sentence('windows')).toBe('鸿雁无法使用凭据管理器保存密码。');
+  });
+
+  it('has a sentence for a cancelled sign-in in both languages', () => {
+    setLocale('en');
+    expect(errorSentence({ code: 'cancelled', message: 'x' })).toBe('The sign-in was cancelled.');
+    setLocale('zh-CN');
+    expect(errorSentence({ code: 'cancelled', message: 'x' })).toBe('登录已取消。');
   });
 
   it('shows the message for a code it does not know', () => {

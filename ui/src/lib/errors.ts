@@ -2,6 +2,7 @@
 import { t, type MessageKey } from '../i18n';
 import { isKnownErrorCode } from './ipc/commands';
 import type { ErrorCode, ErrorInfo } from './ipc/types';
+import { keyringName } from './platform.svelte';
 
 // Every error code has a sentence: adding a code without one fails the type check.
 type ErrorKey = `error.${ErrorCode}`;
@@ -12,7 +13,8 @@ const errorKey = (code: ErrorCode): ErrorKey extends MessageKey ? ErrorKey : nev
  * unknown code falls back to the message it came with.
  */
 export function errorSentence(error: Pick<ErrorInfo, 'code' | 'message'>): string {
-  if (isKnownErrorCode(error.code)) return t(errorKey(error.code));
+  // Sentences that name the password store use the OS's own word for it.
+  if (isKnownErrorCode(error.code)) return t(errorKey(error.code), { keyring: keyringName() });
   return t('error.unknown', { message: error.message || error.code });
 }
 

@@ -22,16 +22,57 @@ struct SrvTarget {
     endpoint: Endpoint,
 }
 
-/// Orders SRV targets: lowest priority first, heavier weight first within a priority, and direct
-/// TLS before STARTTLS when both are equal (it saves a round trip and never runs unencrypted).
-fn order(mut targets: Vec<SrvTarget>) -> Vec<Endpoint> {
-    targets.sort_by(|a, b| {
-        a.priority
-            .cmp(&b.priority)
-            .then(b.weight.cmp(&a.weight))
-            .then(b.endpoint.direct_tls.cmp(&a.endpoint.direct_tls))
-    });
-    targets.into_iter().map(|t| t.endpoint).collect()
+/// Orders SRV targets as RFC 2782 asks: lowest priority first; within a priority, a weighted
+/// random draw (a target with twice the weight comes first twice as often, weight 0 only rarely
+/// first). XEP-0368 puts direct TLS and STARTTLS records in one list by the same rules.
+/// `random(n)` returns a number in `0..=n`.
+fn order(mut targets: Vec<SrvTarget>, random: &mut impl FnMut(u32) -> u32) -> Vec<Endpoint> {
+    // Zero weights first within each priority, as the RFC's selection expects.
+    targets.sort_by(|a, b| a.priority.cmp(&b.priority).then((a.weight != 0).cmp(&(b.weight != 0))));
+    let mut out = Vec::with_capacity(targets.len());
+    let mut rest = targets.into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let priority = first.priority;
+        let mut group = vec![first];
+        while let Some(next) = rest.next_if(|t| t.priority == priority) {
+            group.push(next);
+        }
+        while !group.is_empty() {
+            let total: u32 = group.iter().map(|t| u32::from(t.weight)).sum();
+            let pick = random(total);
+            let mut running = 0;
+            let index = group
+                .iter()
+                .position(|t| {
+                    running += u32::from(t.weight);
+                    running >= pick
+                })
+                .unwrap_or(0);
+            out.push(group.remove(index).endpoint);
+        }
+    }
+    out
+}
+
+/// `0..=n`, from the OS's randomness (falls back to 0, the RFC's first-listed target).
+fn os_random(n: u32) -> u32 {
+    if n == 0 {
+        return 0;
+    }
+    let mut bytes = [0u8; 4];
+    match getrandom::getrandom(&mut bytes) {
+        Ok(()) => u32::from_le_bytes(bytes) % (n + 1),
+        Err(_) => 0,
+    }
+}
+
+/// A host name as DNS and TLS want it: the A-label form of an internationalised name
+/// (`例子.中国` → `xn--fsqu00a.xn--fiqs8s`); IP literals stay as they are.
+pub fn ascii_host(host: &str) -> Result<String> {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(host.to_owned());
+    }
+    idna::domain_to_ascii(host).map_err(|_| Error::InvalidJid(host.to_owned()))
 }
 
 /// Domains that never have public SRV records; looking them up only costs a DNS timeout.
@@ -44,9 +85,9 @@ pub async fn endpoints(domain: &str, host_override: Option<(&str, u16)>) -> Resu
         // A user-given port: STARTTLS unless it is the well-known direct TLS port. The connector
         // falls back to the other kind when the first one fails at the protocol level.
         let direct_tls = port == 5223 || port == 443;
-        return Ok(vec![Endpoint { host: host.to_owned(), port, direct_tls }]);
+        return Ok(vec![Endpoint { host: ascii_host(host)?, port, direct_tls }]);
     }
-    let ascii = idna::domain_to_ascii(domain).map_err(|_| Error::InvalidJid(domain.to_owned()))?;
+    let ascii = ascii_host(domain)?;
     let fallback = vec![Endpoint { host: ascii.clone(), port: 5222, direct_tls: false }];
     if skip_srv(&ascii) {
         return Ok(fallback);
@@ -87,7 +128,7 @@ pub async fn endpoints(domain: &str, host_override: Option<(&str, u16)>) -> Resu
         }
         return Ok(fallback);
     }
-    Ok(order(targets))
+    Ok(order(targets, &mut os_random))
 }
 
 #[cfg(test)]
@@ -98,16 +139,52 @@ mod tests {
         SrvTarget { priority, weight, endpoint: Endpoint { host: host.into(), port: 1, direct_tls } }
     }
 
+    fn hosts(ordered: &[Endpoint]) -> Vec<&str> {
+        ordered.iter().map(|e| e.host.as_str()).collect()
+    }
+
     #[test]
-    fn srv_targets_follow_priority_then_weight_then_direct_tls() {
-        let ordered = order(vec![
-            t(20, 0, "backup", false),
-            t(10, 5, "light", false),
-            t(10, 50, "heavy", false),
-            t(10, 50, "heavy-tls", true),
-        ]);
-        let hosts: Vec<_> = ordered.iter().map(|e| e.host.as_str()).collect();
-        assert_eq!(hosts, ["heavy-tls", "heavy", "light", "backup"]);
+    fn priority_always_comes_first() {
+        let targets = vec![t(20, 100, "backup", false), t(10, 0, "zero", false), t(10, 5, "light", true)];
+        for seed in 0..20 {
+            let mut random = |n: u32| if n == 0 { 0 } else { seed % (n + 1) };
+            let ordered = order(targets.clone(), &mut random);
+            assert_eq!(ordered.last().map(|e| e.host.as_str()), Some("backup"));
+            assert_eq!(ordered.len(), 3);
+        }
+    }
+
+    #[test]
+    fn weights_decide_who_comes_first_in_proportion() {
+        // Weights 30 and 10: the heavy one should come first about three times in four.
+        let targets = vec![t(10, 10, "light", false), t(10, 30, "heavy", false)];
+        let mut heavy_first = 0;
+        let mut state = 12345u32;
+        for _ in 0..4000 {
+            let mut random = |n: u32| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                (state >> 8) % (n + 1)
+            };
+            if order(targets.clone(), &mut random)[0].host == "heavy" {
+                heavy_first += 1;
+            }
+        }
+        assert!((2800..=3200).contains(&heavy_first), "heavy first {heavy_first} times of 4000");
+    }
+
+    #[test]
+    fn a_draw_of_zero_picks_the_zero_weight_target() {
+        let targets = vec![t(10, 50, "heavy", false), t(10, 0, "zero", false)];
+        assert_eq!(hosts(&order(targets.clone(), &mut |_| 0)), ["zero", "heavy"]);
+        assert_eq!(hosts(&order(targets, &mut |n| n)), ["heavy", "zero"]);
+    }
+
+    #[test]
+    fn internationalised_names_become_a_labels() {
+        assert_eq!(ascii_host("例子.中国").unwrap(), "xn--fsqu00a.xn--fiqs8s");
+        assert_eq!(ascii_host("Example.ORG").unwrap(), "example.org");
+        assert_eq!(ascii_host("127.0.0.1").unwrap(), "127.0.0.1");
+        assert_eq!(ascii_host("::1").unwrap(), "::1");
     }
 
     #[tokio::test]

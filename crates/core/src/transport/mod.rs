@@ -91,6 +91,25 @@ pub async fn connect(jid: &BareJid, opts: &ConnectOptions) -> Result<Connected> 
     Err(first_error.unwrap_or_else(|| Error::Unreachable(domain.to_owned())))
 }
 
+/// Time after which the next address of a host is tried while the previous attempt still runs
+/// (RFC 8305's recommended connection attempt delay).
+const ATTEMPT_DELAY: Duration = Duration::from_millis(250);
+
+/// RFC 8305: addresses alternate between IPv6 and IPv4, starting with the family the resolver
+/// listed first.
+fn interleave(addrs: Vec<std::net::SocketAddr>) -> Vec<std::net::SocketAddr> {
+    let first_v6 = addrs.first().is_some_and(|a| a.is_ipv6());
+    let (mut a, mut b): (Vec<_>, Vec<_>) = addrs.into_iter().partition(|a| a.is_ipv6() == first_v6);
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    a.reverse();
+    b.reverse();
+    while !a.is_empty() || !b.is_empty() {
+        out.extend(a.pop());
+        out.extend(b.pop());
+    }
+    out
+}
+
 async fn tcp(endpoint: &Endpoint) -> Result<TcpStream> {
     let addrs: Vec<_> = tokio::time::timeout(
         CONNECT_TIMEOUT,
@@ -103,18 +122,52 @@ async fn tcp(endpoint: &Endpoint) -> Result<TcpStream> {
     if addrs.is_empty() {
         return Err(Error::Dns(format!("{} has no address", endpoint.host)));
     }
-    let mut last = Error::Unreachable(endpoint.host.clone());
-    for addr in addrs {
+    connect_staggered(interleave(addrs), ATTEMPT_DELAY).await
+}
+
+/// Happy Eyeballs: starts with the first address and, every `delay` (or as soon as an attempt
+/// fails), adds the next one in parallel; the first connection wins and the others are dropped.
+async fn connect_staggered(addrs: Vec<std::net::SocketAddr>, delay: Duration) -> Result<TcpStream> {
+    use futures::stream::FuturesUnordered;
+    let attempt = |addr: std::net::SocketAddr| async move {
         match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
-            Ok(Ok(stream)) => {
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
+            Ok(Ok(stream)) => Ok(stream),
+            Ok(Err(e)) => Err(Error::Unreachable(format!("{addr}: {e}"))),
+            Err(_) => Err(Error::Timeout),
+        }
+    };
+    let mut pending = addrs.into_iter();
+    let mut running = FuturesUnordered::new();
+    let mut last = Error::Unreachable("no address".into());
+    if let Some(addr) = pending.next() {
+        running.push(attempt(addr));
+    }
+    loop {
+        let next_start = tokio::time::sleep(delay);
+        tokio::select! {
+            done = running.next() => match done {
+                Some(Ok(stream)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Ok(stream);
+                }
+                Some(Err(e)) => {
+                    last = e;
+                    // A failure starts the next address at once.
+                    if let Some(addr) = pending.next() {
+                        running.push(attempt(addr));
+                    } else if running.is_empty() {
+                        return Err(last);
+                    }
+                }
+                None => return Err(last),
+            },
+            _ = next_start, if pending.len() > 0 => {
+                if let Some(addr) = pending.next() {
+                    running.push(attempt(addr));
+                }
             }
-            Ok(Err(e)) => last = Error::Unreachable(format!("{addr}: {e}")),
-            Err(_) => last = Error::Timeout,
         }
     }
-    Err(last)
 }
 
 fn header(jid: &BareJid) -> StreamHeader<'_> {
@@ -165,7 +218,8 @@ async fn connect_endpoint(jid: &BareJid, endpoint: &Endpoint, direct_tls: bool, 
 async fn handshake(tcp: TcpStream, domain: &str, pinned: Option<&str>) -> Result<(TlsStream<TcpStream>, ChannelBinding)> {
     let rejected = Arc::new(Mutex::new(None));
     let config = tls::client_config(pinned, rejected.clone())?;
-    let name = ServerName::try_from(domain.to_owned()).map_err(|e| Error::Tls(e.to_string()))?;
+    // The certificate names the A-label form of an internationalised domain.
+    let name = ServerName::try_from(dns::ascii_host(domain)?).map_err(|e| Error::Tls(e.to_string()))?;
     let result = tokio::time::timeout(CONNECT_TIMEOUT, TlsConnector::from(Arc::new(config)).connect(name, tcp)).await;
     let tls = match result {
         Err(_) => return Err(Error::Timeout),
@@ -221,4 +275,49 @@ pub(crate) fn read_error(e: ReadError) -> Error {
 pub(crate) async fn restart(stream: Stream, jid: &BareJid) -> Result<(StreamFeatures, Stream)> {
     let pending = stream.initiate_reset().send_header(header(jid)).await.map_err(stream_io_error)?;
     recv_features(pending).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::SocketAddr;
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn families_alternate_from_the_first_listed() {
+        let list = vec![addr("[::1]:1"), addr("[::2]:1"), addr("10.0.0.1:1"), addr("[::3]:1"), addr("10.0.0.2:1")];
+        let out: Vec<String> = interleave(list).iter().map(|a| a.to_string()).collect();
+        assert_eq!(out, ["[::1]:1", "10.0.0.1:1", "[::2]:1", "10.0.0.2:1", "[::3]:1"]);
+    }
+
+    /// An address that accepts TCP but whose handshake never comes does not hold up the next
+    /// one: with the first address blackholed, the second connects after one delay, not after
+    /// the first attempt's timeout.
+    #[tokio::test]
+    async fn a_silent_address_does_not_block_the_next() {
+        let live = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live_addr = live.local_addr().unwrap();
+        // 192.0.2.0/24 is TEST-NET-1: never routed, so a connect there hangs until its timeout.
+        let started = tokio::time::Instant::now();
+        let stream = connect_staggered(vec![addr("192.0.2.1:5222"), live_addr], ATTEMPT_DELAY).await.unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), live_addr);
+        assert!(started.elapsed() < CONNECT_TIMEOUT, "waited {:?}", started.elapsed());
+    }
+
+    #[tokio::test]
+    async fn a_refused_address_moves_on_at_once_and_all_refused_is_unreachable() {
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let live = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let live_addr = live.local_addr().unwrap();
+        let stream = connect_staggered(vec![closed, live_addr], Duration::from_secs(3600)).await.unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), live_addr);
+        let err = connect_staggered(vec![closed], ATTEMPT_DELAY).await.unwrap_err();
+        assert!(matches!(err, Error::Unreachable(_)), "{err:?}");
+    }
 }

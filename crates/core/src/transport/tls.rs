@@ -1,4 +1,5 @@
-//! TLS for XMPP connections: certificates are verified against the system roots, and a
+//! TLS for XMPP connections: certificates are verified by the operating system's verifier (its
+//! trust store, enterprise roots and policies; on Linux the system bundle), and a
 //! certificate the user explicitly trusted for an account (pinned by its SHA-256 fingerprint) is
 //! accepted as well. When verification fails, the fingerprint of the presented certificate is kept
 //! so the error shown to the user can carry it.
@@ -9,10 +10,9 @@ use sha2::{Digest, Sha256};
 use tokio_rustls::rustls::{
     self,
     client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier},
-    client::WebPkiServerVerifier,
     crypto::{aws_lc_rs, CryptoProvider},
     pki_types::{CertificateDer, ServerName, UnixTime},
-    ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    ClientConfig, DigitallySignedStruct, SignatureScheme,
 };
 
 use crate::error::{Error, Result};
@@ -49,7 +49,7 @@ pub struct Rejection {
 
 #[derive(Debug)]
 struct PinningVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    inner: Arc<dyn ServerCertVerifier>,
     pinned: Option<String>,
     rejected: Arc<Mutex<Option<Rejection>>>,
 }
@@ -108,17 +108,9 @@ fn provider() -> Arc<CryptoProvider> {
 /// Builds a client configuration for one connection attempt. `rejected` receives the details of
 /// a refused certificate.
 pub fn client_config(pinned: Option<&str>, rejected: Arc<Mutex<Option<Rejection>>>) -> Result<ClientConfig> {
-    let mut roots = RootCertStore::empty();
-    let loaded = rustls_native_certs::load_native_certs();
-    let (added, _ignored) = roots.add_parsable_certificates(loaded.certs);
-    if added == 0 && pinned.is_none() {
-        return Err(Error::Tls("no trusted root certificates found on this system".into()));
-    }
     let provider = provider();
-    let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .map_err(|e| Error::Tls(e.to_string()))?;
-    let verifier = PinningVerifier { inner, pinned: pinned.map(str::to_owned), rejected };
+    let inner = rustls_platform_verifier::Verifier::new(provider.clone()).map_err(|e| Error::Tls(e.to_string()))?;
+    let verifier = PinningVerifier { inner: Arc::new(inner), pinned: pinned.map(str::to_owned), rejected };
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Tls(e.to_string()))?

@@ -1,8 +1,13 @@
 // The sign-in / create-account form: field state, validation as you type, and the submit flow
-// (register → log in, certificate trust, one-click sign-in with a saved password).
+// (register → log in, certificate trust, one-click sign-in with a saved password, cancel).
+//
+// Sandbox: the shell sends every address on the sandbox domain to the local sandbox server by
+// itself, so such an address simply works from the normal form. "Use the sandbox" only adds a
+// convenience mode (create account, a bare name is completed with the sandbox domain) that the
+// user can leave again; an address on another domain is never sent to the sandbox.
 import * as ipc from '$lib/ipc/commands';
 import type { Account, ErrorInfo, SandboxInfo } from '$lib/ipc/types';
-import { parsePort, validateJid, type JidProblem } from './jid';
+import { parsePort, splitJid, validateJid, type JidProblem } from './jid';
 
 export type Mode = 'signin' | 'register';
 export type Busy = 'registering' | 'connecting' | null;
@@ -36,6 +41,9 @@ export class LoginForm {
   sandboxActive = $state(false);
 
   private lastAttempt: Attempt = { kind: 'form' };
+  /** The attempt running now. A cancelled attempt's late answer finds another (or none) here. */
+  private running: { id: number; jid: string } | null = null;
+  private attempts = 0;
   /** Addresses created in this session, so a retry after a failed login does not register again. */
   private registered = new Set<string>();
 
@@ -50,6 +58,16 @@ export class LoginForm {
   readonly completedBySandbox: boolean = $derived(this.effectiveJid !== this.jid.trim());
 
   readonly jidProblem: JidProblem | null = $derived(validateJid(this.effectiveJid));
+  /** Lower-case domain of a well-formed address, else ''. */
+  private readonly domain: string = $derived(
+    this.jidProblem === null ? splitJid(this.effectiveJid).domain.toLowerCase() : '',
+  );
+  /** The shell will send this address to the sandbox server (sandbox mode or not). */
+  readonly goesToSandbox: boolean = $derived(
+    this.sandbox !== null && this.domain !== '' && this.domain === this.sandbox.domain.toLowerCase(),
+  );
+  /** In sandbox mode, but the address names another server: it goes there, not to the sandbox. */
+  readonly leavesSandbox: boolean = $derived(this.sandboxActive && this.domain !== '' && !this.goesToSandbox);
   readonly passwordProblem: 'empty' | null = $derived(this.password === '' ? 'empty' : null);
   readonly password2Problem: 'mismatch' | null = $derived(
     this.mode === 'register' && this.password2 !== this.password ? 'mismatch' : null,
@@ -74,6 +92,12 @@ export class LoginForm {
     return this.left[field] || this.submitted;
   }
 
+  /** The user typed in `field`: its hints may show now, and an answer about older values goes. */
+  edited(field: Field): void {
+    this.dirty[field] = true;
+    this.error = null;
+  }
+
   setMode(mode: Mode): void {
     if (this.busy) return;
     this.mode = mode;
@@ -86,13 +110,72 @@ export class LoginForm {
     if (!this.sandbox || this.busy) return;
     this.sandboxActive = true;
     this.mode = 'register';
-    this.host = this.sandbox.host;
-    this.port = String(this.sandbox.port);
     this.error = null;
     this.submitted = false;
     // Keep a name the user already typed, move it to the sandbox domain.
     const local = this.jid.trim().split('@')[0] ?? '';
     this.jid = local ? `${local}@${this.sandbox.domain}` : '';
+  }
+
+  /** Back to signing in to a real server. A name typed for the sandbox keeps only its name part. */
+  leaveSandbox(): void {
+    if (!this.sandboxActive || this.busy) return;
+    this.sandboxActive = false;
+    this.mode = 'signin';
+    this.error = null;
+    this.submitted = false;
+    if (this.sandbox) {
+      const typed = this.jid.trim();
+      const suffix = `@${this.sandbox.domain}`.toLowerCase();
+      if (typed.toLowerCase().endsWith(suffix)) this.jid = typed.slice(0, typed.length - suffix.length);
+    }
+  }
+
+  /**
+   * Stops the registration or sign-in that is running. The form is editable again at once; the
+   * shell is asked to abort, and whatever the attempt answers later is dropped.
+   */
+  cancel(): void {
+    const run = this.running;
+    if (!run || this.busy === null) return;
+    this.finish();
+    this.error = null;
+    ipc.cancelLogin(run.jid).catch(() => {
+      // It may have ended meanwhile; its answer is ignored either way.
+    });
+  }
+
+  /** Host and port to send: none for sandbox addresses (the shell finds that server itself). */
+  private route(): { host: string | null; port: number | null } {
+    if (this.goesToSandbox) return { host: null, port: null };
+    return { host: this.host.trim() || null, port: parsePort(this.port).port };
+  }
+
+  private begin(jid: string, busy: Exclude<Busy, null>): { id: number; jid: string } {
+    const run = { id: ++this.attempts, jid };
+    this.running = run;
+    this.busy = busy;
+    return run;
+  }
+
+  private isCurrent(run: { id: number }): boolean {
+    return this.running?.id === run.id;
+  }
+
+  private finish(): void {
+    this.running = null;
+    this.busy = null;
+    this.busyAccount = null;
+  }
+
+  /** A cancelled sign-in that went through anyway: sign it out, it is not wanted any more. */
+  private dropLate(account: Account): void {
+    ipc.logout(account.jid).catch(() => {});
+  }
+
+  /** Shows a failure, except a cancellation (the user asked for it, nothing went wrong). */
+  private fail(error: ErrorInfo): void {
+    this.error = error.code === 'cancelled' ? null : error;
   }
 
   /** Fills the form for a saved account that needs its password typed. */
@@ -116,16 +199,18 @@ export class LoginForm {
     this.lastAttempt = { kind: 'form' };
     this.error = null;
     const jid = this.effectiveJid;
-    const host = this.host.trim() || null;
-    const port = parsePort(this.port).port;
+    const { host, port } = this.route();
+    const registering = this.mode === 'register' && !this.registered.has(jid);
+    const run = this.begin(jid, registering ? 'registering' : 'connecting');
     try {
-      if (this.mode === 'register' && !this.registered.has(jid)) {
-        this.busy = 'registering';
+      if (registering) {
         await ipc.registerAccount({ jid, password: this.password, host, port, trustCertSha256 });
+        // It exists on the server now, even if the user cancelled meanwhile.
         this.registered.add(jid);
+        if (!this.isCurrent(run)) return null;
+        this.busy = 'connecting';
       }
-      this.busy = 'connecting';
-      return await ipc.login({
+      const account = await ipc.login({
         jid,
         password: this.password,
         host,
@@ -133,11 +218,16 @@ export class LoginForm {
         remember: this.remember,
         trustCertSha256,
       });
+      if (!this.isCurrent(run)) {
+        this.dropLate(account);
+        return null;
+      }
+      return account;
     } catch (e) {
-      this.error = e as ErrorInfo;
+      if (this.isCurrent(run)) this.fail(e as ErrorInfo);
       return null;
     } finally {
-      this.busy = null;
+      if (this.isCurrent(run)) this.finish();
     }
   }
 
@@ -146,10 +236,10 @@ export class LoginForm {
     if (this.busy) return null;
     this.lastAttempt = { kind: 'saved', account };
     this.error = null;
-    this.busy = 'connecting';
+    const run = this.begin(account.jid, 'connecting');
     this.busyAccount = account.jid;
     try {
-      return await ipc.login({
+      const signedIn = await ipc.login({
         jid: account.jid,
         password: null,
         host: account.host,
@@ -157,15 +247,20 @@ export class LoginForm {
         remember: true,
         trustCertSha256,
       });
+      if (!this.isCurrent(run)) {
+        this.dropLate(signedIn);
+        return null;
+      }
+      return signedIn;
     } catch (e) {
+      if (!this.isCurrent(run)) return null;
       const error = e as ErrorInfo;
       // The saved password no longer works: let the user type one.
       if (error.code === 'auth_failed' || error.code === 'keyring') this.prefill(account);
-      this.error = error;
+      this.fail(error);
       return null;
     } finally {
-      this.busy = null;
-      this.busyAccount = null;
+      if (this.isCurrent(run)) this.finish();
     }
   }
 

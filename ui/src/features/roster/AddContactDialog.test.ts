@@ -60,7 +60,7 @@ describe('AddContactDialog', () => {
     expect(hint()).toBeNull();
 
     await type('add-contact-jid', 'bob');
-    expect(hint()).toHaveTextContent('An address has an @ between name and server, like name@example.org.');
+    expect(hint()).toHaveTextContent('An address looks like name@example.org.');
     expect(el('add-contact-jid')).toHaveAttribute('aria-invalid', 'false');
     await type('add-contact-jid', '@example.org');
     expect(hint()).toHaveTextContent('Add the name before the @.');

@@ -104,3 +104,37 @@ describe('BuddyList empty states', () => {
     expect(screen.queryByTestId('roster-empty')).toBeNull();
   });
 });
+
+describe('BuddyList search after opening a chat', () => {
+  let store: RosterStore;
+  beforeEach(async () => {
+    setLocale('en');
+    vi.mocked(ipc.conversations).mockResolvedValue([]);
+    vi.mocked(ipc.roster).mockResolvedValue([contact('amy@example.org', 'Amy'), contact('bob@example.org', 'Bob')]);
+    store = new RosterStore();
+    await store.load(ME);
+  });
+
+  it('clears the search once a chat is opened from it with a click', async () => {
+    const onSelect = vi.fn();
+    render(BuddyList, { store, onSelect });
+    const filter = screen.getByTestId('roster-filter') as HTMLInputElement;
+    await fireEvent.input(filter, { target: { value: 'bo' } });
+    expect(screen.getAllByTestId('buddy-item')).toHaveLength(1);
+    await fireEvent.click(screen.getByTestId('buddy-item'));
+    expect(onSelect).toHaveBeenCalledWith('bob@example.org');
+    expect(store.filter).toBe('');
+    expect(filter.value).toBe('');
+    expect(screen.getAllByTestId('buddy-item')).toHaveLength(2);
+  });
+
+  it('clears it when Enter in the search box opens the first match', async () => {
+    const onSelect = vi.fn();
+    render(BuddyList, { store, onSelect });
+    const filter = screen.getByTestId('roster-filter');
+    await fireEvent.input(filter, { target: { value: 'am' } });
+    await fireEvent.keyDown(filter, { key: 'Enter' });
+    expect(onSelect).toHaveBeenCalledWith('amy@example.org');
+    expect(store.filter).toBe('');
+  });
+});

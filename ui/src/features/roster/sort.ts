@@ -86,6 +86,30 @@ export function buildEntries(
   return [...byJid.values()];
 }
 
+function sameEntry(a: BuddyEntry, b: BuddyEntry): boolean {
+  return (
+    a.jid === b.jid &&
+    a.name === b.name &&
+    a.show === b.show &&
+    a.status === b.status &&
+    a.inRoster === b.inRoster &&
+    a.askPending === b.askPending &&
+    a.unread === b.unread &&
+    a.lastAt === b.lastAt
+  );
+}
+
+/**
+ * `next`, with each row that equals the one `previous` held for its JID replaced by that
+ * previous object: a keyed list then leaves the rows that did not change alone.
+ */
+export function keepUnchanged(next: BuddyEntry[], previous: ReadonlyMap<string, BuddyEntry>): BuddyEntry[] {
+  return next.map((e) => {
+    const old = previous.get(e.jid);
+    return old && sameEntry(old, e) ? old : e;
+  });
+}
+
 export type BuddySections = { contacts: BuddyEntry[]; strangers: BuddyEntry[] };
 
 /**

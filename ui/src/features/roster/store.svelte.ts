@@ -4,7 +4,14 @@ import * as ipc from '$lib/ipc/commands';
 import type { Contact, Conversation, ErrorInfo, Message, RosterEvent } from '$lib/ipc/types';
 import { collator, locale } from '../../i18n';
 import { SubscriptionRequests } from './requests.svelte';
-import { arrangeEntries, buildEntries, type BuddyEntry, type BuddySections } from './sort';
+import { arrangeEntries, buildEntries, keepUnchanged, type BuddyEntry, type BuddySections } from './sort';
+
+/**
+ * How long roster and presence events wait for company before they are applied. The shell sends
+ * each event as its own task, and signing in brings one presence per contact: a few hundred
+ * within a few milliseconds. Applied together, they cost one update of the list, not one each.
+ */
+export const ROSTER_BATCH_MS = 16;
 
 function isNewer(a: Message, b: Message): boolean {
   return a.sentAt > b.sentAt || (a.sentAt === b.sentAt && a.id > b.id);
@@ -12,7 +19,11 @@ function isNewer(a: Message, b: Message): boolean {
 
 export class RosterStore {
   account: string | null = $state(null);
-  contacts: Record<string, Contact> = $state({});
+  /**
+   * Contacts by JID. Not deeply reactive: each update replaces the record (and the contacts that
+   * changed), so a list of hundreds costs no proxy per contact and one change is one update.
+   */
+  contacts: Record<string, Contact> = $state.raw({});
   conversations: Record<string, Conversation> = $state({});
   filter = $state('');
   loading = $state(false);
@@ -22,9 +33,17 @@ export class RosterStore {
   /** People asking to see our presence. */
   readonly requests = new SubscriptionRequests();
 
-  readonly entries: BuddyEntry[] = $derived(
-    buildEntries(Object.values(this.contacts), Object.values(this.conversations)),
-  );
+  /** Events received but not applied yet (see `receive`). */
+  private pending: RosterEvent[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The rows of the last list, so rows that did not change keep their identity. */
+  private rows = new Map<string, BuddyEntry>();
+
+  readonly entries: BuddyEntry[] = $derived.by(() => {
+    const next = keepUnchanged(buildEntries(Object.values(this.contacts), Object.values(this.conversations)), this.rows);
+    this.rows = new Map(next.map((e) => [e.jid, e]));
+    return next;
+  });
   readonly sections: BuddySections = $derived(arrangeEntries(this.entries, this.filter, collator(locale())));
   readonly totalUnread: number = $derived(
     Object.values(this.conversations).reduce((n, c) => n + c.unread, 0),
@@ -45,8 +64,7 @@ export class RosterStore {
       const pendingContacts = this.contacts;
       const pendingConversations = this.conversations;
       if (!this.replacedWhileLoading) {
-        this.contacts = Object.fromEntries(contacts.map((c) => [c.jid, c]));
-        Object.assign(this.contacts, pendingContacts);
+        this.contacts = { ...Object.fromEntries(contacts.map((c) => [c.jid, c])), ...pendingContacts };
       }
       this.conversations = Object.fromEntries(conversations.map((c) => [c.peer, c]));
       for (const conv of Object.values(pendingConversations)) this.noteConversation(conv);
@@ -59,6 +77,8 @@ export class RosterStore {
   }
 
   reset(): void {
+    this.cancelFlush();
+    this.pending = [];
     this.account = null;
     this.requests.reset(null);
     this.contacts = {};
@@ -69,18 +89,52 @@ export class RosterStore {
     this.replacedWhileLoading = false;
   }
 
-  applyRoster(event: RosterEvent): void {
+  /**
+   * Takes a roster or presence event from the shell. Events that arrive within `ROSTER_BATCH_MS`
+   * of the first one are applied together (`flush`), in order.
+   */
+  receive(event: RosterEvent): void {
     if (event.account !== this.account) return;
-    if (event.replace) {
-      this.contacts = Object.fromEntries(event.contacts.map((c) => [c.jid, c]));
+    this.pending.push(event);
+    this.flushTimer ??= setTimeout(() => this.flush(), ROSTER_BATCH_MS);
+  }
+
+  /** Applies every event `receive` holds, as one update. */
+  flush(): void {
+    this.cancelFlush();
+    const events = this.pending;
+    this.pending = [];
+    if (events.length > 0) this.applyRoster(...events);
+  }
+
+  private cancelFlush(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+  }
+
+  /** Applies roster events in order, as one update of the list (now, not batched). */
+  applyRoster(...events: RosterEvent[]): void {
+    const mine = events.filter((e) => e.account === this.account);
+    if (mine.length === 0) return;
+    let next: Record<string, Contact> | null = null;
+    let replaced = false;
+    for (const event of mine) {
+      if (event.replace) {
+        next = Object.fromEntries(event.contacts.map((c) => [c.jid, c]));
+        replaced = true;
+      } else {
+        next ??= { ...this.contacts };
+        for (const c of event.contacts) next[c.jid] = c;
+      }
+    }
+    if (next) this.contacts = next;
+    if (replaced) {
       // The full list is known now, even when it is empty: stop waiting for the snapshot.
       if (this.loading) this.replacedWhileLoading = true;
       this.loading = false;
       this.loadError = null;
-    } else {
-      for (const c of event.contacts) this.contacts[c.jid] = c;
     }
-    this.requests.settle(event.contacts);
+    this.requests.settle(mine.flatMap((e) => e.contacts));
   }
 
   /**

@@ -8,6 +8,7 @@ vi.mock('$lib/ipc/commands', async (importOriginal) => ({
 }));
 
 import { openLink } from '$lib/ipc/commands';
+import { setXmppLinkHandler } from '$lib/links';
 
 describe('Linkified', () => {
   beforeEach(() => vi.mocked(openLink).mockClear());
@@ -38,8 +39,13 @@ describe('Linkified', () => {
     anchors[0]?.dispatchEvent(click);
     expect(click.defaultPrevented).toBe(true);
     expect(openLink).toHaveBeenCalledWith('https://example.org/doc');
+    // xmpp: links stay in the app: the signed-in window's handler gets the parsed address.
+    const handler = vi.fn();
+    setXmppLinkHandler(handler);
     await fireEvent.click(anchors[1] as HTMLAnchorElement);
-    expect(openLink).toHaveBeenLastCalledWith('xmpp:bob@example.org');
+    setXmppLinkHandler(null);
+    expect(handler).toHaveBeenCalledWith({ jid: 'bob@example.org', action: null, body: null });
+    expect(openLink).toHaveBeenCalledTimes(1);
   });
 
   it('does not link a javascript: URL hidden in text', () => {

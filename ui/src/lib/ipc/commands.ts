@@ -58,8 +58,16 @@ export const accounts = (): Promise<Account[]> => call('accounts', undefined);
 export const registerAccount = (request: RegisterRequest): Promise<void> =>
   call('register_account', { request });
 export const login = (request: LoginRequest): Promise<Account> => call('login', { request });
+/** Aborts the registration or sign-in running for `jid` (the address as sent in the request). */
+export const cancelLogin = (jid: string): Promise<void> => call('cancel_login', { jid });
 export const logout = (account: string): Promise<void> => call('logout', { account });
-export const forgetAccount = (account: string): Promise<void> => call('forget_account', { account });
+/**
+ * Removes the account from this computer: the login list entry, its password in the OS keyring,
+ * its pinned certificate and cached contacts, and its local messages unless `keepHistory`.
+ * Nothing on the server is touched.
+ */
+export const forgetAccount = (account: string, keepHistory: boolean): Promise<void> =>
+  call('forget_account', { account, keepHistory });
 export const roster = (account: string): Promise<Contact[]> => call('roster', { account });
 export const conversations = (account: string): Promise<Conversation[]> =>
   call('conversations', { account });

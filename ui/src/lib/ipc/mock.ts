@@ -4,7 +4,11 @@
 //
 // Preview switches (query string): ?preview=main starts signed in, ?lang=en|zh-CN,
 // ?theme=light|dark, ?conn=reconnecting|offline shows the connection banner, ?contacts=0 starts
-// with a new account's empty roster and no history.
+// with a new account's empty roster and no history, ?autoconnect=0 stays on the login screen,
+// ?os=linux|macos|windows picks the platform the words are for (default: guessed from the browser).
+//
+// Like the shell, it routes every address on the sandbox domain to the sandbox server by itself,
+// keeps the presence last chosen per account, and lets a running sign-in be cancelled.
 //
 // A second after the preview account comes online, someone asks to add it (a subscription
 // request, sent again on every later sign-in while unanswered, as servers do). Adding a contact
@@ -22,6 +26,7 @@ import type {
   EventMap,
   EventName,
   Message,
+  Os,
   Settings,
   Show,
 } from './types';
@@ -32,6 +37,14 @@ const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function guessOs(): Os {
+  const ua = typeof navigator !== 'undefined' ? navigator.userAgent : '';
+  if (/Mac OS X|Macintosh/.test(ua)) return 'macos';
+  if (/Windows/.test(ua)) return 'windows';
+  if (/Linux|X11/.test(ua)) return 'linux';
+  return 'other';
+}
 
 function fail(code: ErrorInfo['code'], message: string, extra: Partial<ErrorInfo> = {}): never {
   throw { code, message, ...extra } satisfies ErrorInfo;
@@ -167,6 +180,9 @@ export function createMockBackend(): Backend {
     theme: theme === 'light' || theme === 'dark' ? theme : 'system',
   };
   const previewMain = params.get('preview') === 'main';
+  const osParam = params.get('os');
+  const os: Os = osParam === 'linux' || osParam === 'macos' || osParam === 'windows' ? osParam : guessOs();
+  const SANDBOX = { domain: 'localhost', host: '127.0.0.1', port: 5222 };
   const accounts = new Map<string, Account>([
     [
       ME,
@@ -176,11 +192,13 @@ export function createMockBackend(): Backend {
         port: null,
         pinnedCertSha256: previewMain ? '3f9a1c0b7d2e4f5a6b8c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c' : null,
         resource: 'hongyan',
-        autoConnect: true,
+        autoConnect: params.get('autoconnect') !== '0',
         createdAt: now - 30 * DAY,
         lastLoginAt: now - DAY,
         hasPassword: true,
         state: previewMain ? 'online' : 'offline',
+        show: 'online',
+        status: null,
       },
     ],
   ]);
@@ -201,6 +219,26 @@ export function createMockBackend(): Backend {
   const requests = new Set<string>(['zhuge.liang@shu.example']);
   let nextId = 100_000;
   const UNTRUSTED = 'c0ffee00deadbeef0123456789abcdef00112233445566778899aabbccddeeff';
+  /** Registrations and sign-ins under way, by the address in the request: cancel_login ends them. */
+  const running = new Map<string, () => void>();
+
+  /** Waits `ms` like a server would; rejects with `cancelled` if cancel_login comes first. */
+  function work(jid: string, ms: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        running.delete(jid);
+        resolve();
+      }, ms);
+      running.set(jid, () => {
+        clearTimeout(timer);
+        running.delete(jid);
+        reject({ code: 'cancelled', message: 'cancelled by the user' } satisfies ErrorInfo);
+      });
+    });
+  }
+
+  /** Addresses on the sandbox domain go to the sandbox server, whatever host was given. */
+  const onSandbox = (jid: string) => jid.split('@')[1]?.toLowerCase() === SANDBOX.domain;
 
   function connect(jid: string) {
     const account = accounts.get(jid);
@@ -277,7 +315,8 @@ export function createMockBackend(): Backend {
       return {
         version: '0.1.0 (preview)',
         locale: typeof navigator !== 'undefined' ? navigator.language : 'en',
-        sandbox: { domain: 'localhost', host: '127.0.0.1', port: 5222 },
+        sandbox: { ...SANDBOX },
+        os,
       };
     },
     async get_settings() {
@@ -291,7 +330,7 @@ export function createMockBackend(): Backend {
       return [...accounts.values()].map((a) => ({ ...a }));
     },
     async register_account({ request }) {
-      await delay(700);
+      await work(request.jid, 1200);
       const [local = ''] = request.jid.split('@');
       if (local === 'taken') fail('username_taken', 'conflict');
       if (local === 'captcha') fail('captcha_required', 'captcha', { url: 'https://example.org/register' });
@@ -301,7 +340,8 @@ export function createMockBackend(): Backend {
       passwords.set(request.jid, request.password);
     },
     async login({ request }) {
-      await delay(800);
+      // A hanging server, to try the Cancel button.
+      await work(request.jid, request.jid.startsWith('slow@') ? 60_000 : 1500);
       if (request.host === 'untrusted.example' && request.trustCertSha256 !== UNTRUSTED) {
         fail('cert_untrusted', 'certificate not trusted', { fingerprint: UNTRUSTED });
       }
@@ -313,10 +353,11 @@ export function createMockBackend(): Backend {
       }
       if (known === undefined) passwords.set(request.jid, password);
       const existing = accounts.get(request.jid);
+      const sandboxed = onSandbox(request.jid);
       const account: Account = {
         jid: request.jid,
-        host: request.host,
-        port: request.port,
+        host: sandboxed ? null : request.host,
+        port: sandboxed ? null : request.port,
         pinnedCertSha256: request.trustCertSha256 ?? existing?.pinnedCertSha256 ?? null,
         resource: 'hongyan',
         autoConnect: true,
@@ -324,6 +365,8 @@ export function createMockBackend(): Backend {
         lastLoginAt: Date.now(),
         hasPassword: request.remember || (existing?.hasPassword ?? false),
         state: 'connecting',
+        show: existing?.show ?? 'online',
+        status: existing?.status ?? null,
       };
       accounts.set(request.jid, account);
       setTimeout(() => connect(request.jid), 0);
@@ -334,9 +377,16 @@ export function createMockBackend(): Backend {
       if (a) a.state = 'offline';
       emit('connection', { account, state: 'offline', error: null, retryInSecs: null });
     },
-    async forget_account({ account }) {
+    async cancel_login({ jid }) {
+      running.get(jid)?.();
+    },
+    async forget_account({ account, keepHistory }) {
       accounts.delete(account);
       passwords.delete(account);
+      if (!keepHistory && account === ME) {
+        history.clear();
+        unread.clear();
+      }
     },
     async roster({ account }) {
       return account === ME ? contacts.map((c) => ({ ...c })) : [];
@@ -391,7 +441,12 @@ export function createMockBackend(): Backend {
     async mark_read({ peer }) {
       unread.set(peer, 0);
     },
-    async set_presence({ account, show }) {
+    async set_presence({ account, show, status }) {
+      const chosen = accounts.get(account);
+      if (chosen && show !== 'offline') {
+        chosen.show = show;
+        chosen.status = status;
+      }
       if (show === 'offline') {
         emit('connection', { account, state: 'offline', error: null, retryInSecs: null });
         const a = accounts.get(account);

@@ -3,6 +3,9 @@
 
 export const ERROR_CODES = [
   'auth_failed',
+  'auth_temporary',
+  'auth_protocol',
+  'server_unverified',
   'unreachable',
   'dns_failed',
   'tls_failed',
@@ -23,6 +26,7 @@ export const ERROR_CODES = [
   'storage',
   'keyring',
   'internal',
+  'cancelled',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -38,11 +42,15 @@ export type Show = 'online' | 'chat' | 'away' | 'xa' | 'dnd' | 'offline';
 
 export type SandboxInfo = { domain: string; host: string; port: number };
 
+export type Os = 'linux' | 'macos' | 'windows' | 'other';
+
 export type AppInfo = {
   version: string;
   /** OS locale, e.g. "zh-CN". */
   locale: string;
+  /** The shell routes every address on `sandbox.domain` to the sandbox server by itself. */
   sandbox: SandboxInfo | null;
+  os: Os;
 };
 
 export type LanguageSetting = 'auto' | 'en' | 'zh-CN';
@@ -63,6 +71,9 @@ export type Account = {
   lastLoginAt: number | null;
   hasPassword: boolean;
   state: ConnState;
+  /** The own presence last chosen for this account; the shell applies it at sign-in. */
+  show: Show;
+  status: string | null;
 };
 
 export type ResourcePresence = {
@@ -170,8 +181,10 @@ export type CommandMap = {
   accounts: [undefined, Account[]];
   register_account: [{ request: RegisterRequest }, void];
   login: [{ request: LoginRequest }, Account];
+  /** Aborts the registration or sign-in running for `jid`; that call rejects with `cancelled`. */
+  cancel_login: [{ jid: string }, void];
   logout: [{ account: string }, void];
-  forget_account: [{ account: string }, void];
+  forget_account: [{ account: string; keepHistory: boolean }, void];
   roster: [{ account: string }, Contact[]];
   conversations: [{ account: string }, Conversation[]];
   history: [{ account: string; peer: string; before: HistoryCursor | null; limit: number }, Message[]];

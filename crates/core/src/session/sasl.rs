@@ -7,15 +7,13 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use futures::{SinkExt, StreamExt};
-use sasl::client::mechanisms::{Plain, Scram};
-use sasl::client::Mechanism as SaslMechanism;
-use sasl::common::scram::{Sha1, Sha256};
-use sasl::common::{ChannelBinding, Credentials};
+use ::sasl::common::ChannelBinding;
 use xmpp::parsers::sasl::{Auth, DefinedCondition, Mechanism as WireMechanism, Nonza, Response};
 use xmpp::parsers::sasl_cb::Type as CbType;
 use xmpp::parsers::stream_features::StreamFeatures;
 use xmpp::tokio_xmpp::xmlstream::XmppStreamElement;
 
+use super::scram::{self, Hash, Scram};
 use crate::error::{Error, Result};
 use crate::transport::{read_error, stream_io_error, Stream};
 
@@ -90,17 +88,30 @@ fn unbound_flag(offered: &BTreeSet<String>, have_exporter: bool) -> ChannelBindi
     }
 }
 
-fn build(mech: Mechanism, creds: Credentials) -> Result<Box<dyn SaslMechanism + Send>> {
-    let err = |e: sasl::client::MechanismError| Error::Internal(format!("SASL: {e:?}"));
-    Ok(match mech {
-        Mechanism::ScramSha256Plus | Mechanism::ScramSha256 => {
-            Box::new(Scram::<Sha256>::from_credentials(creds).map_err(err)?)
+/// The exchange in progress: SCRAM's steps, or PLAIN's single message.
+enum Exchange {
+    Scram(Scram),
+    Plain,
+}
+
+impl Mechanism {
+    fn hash(self) -> Option<Hash> {
+        match self {
+            Mechanism::ScramSha256Plus | Mechanism::ScramSha256 => Some(Hash::Sha256),
+            Mechanism::ScramSha1Plus | Mechanism::ScramSha1 => Some(Hash::Sha1),
+            Mechanism::Plain => None,
         }
-        Mechanism::ScramSha1Plus | Mechanism::ScramSha1 => {
-            Box::new(Scram::<Sha1>::from_credentials(creds).map_err(err)?)
-        }
-        Mechanism::Plain => Box::new(Plain::from_credentials(creds).map_err(err)?),
-    })
+    }
+}
+
+/// PLAIN (RFC 4616): NUL, user name, NUL, password, each SASLprepared.
+fn plain_message(username: &str, password: &str) -> Vec<u8> {
+    let prep = |s: &str| stringprep::saslprep(s).map(|c| c.into_owned()).unwrap_or_else(|_| s.to_owned());
+    let mut out = vec![0u8];
+    out.extend_from_slice(prep(username).as_bytes());
+    out.push(0);
+    out.extend_from_slice(prep(password).as_bytes());
+    out
 }
 
 /// Runs the SASL exchange on `stream`; on success the caller restarts the stream.
@@ -118,14 +129,17 @@ pub async fn authenticate(
     } else {
         unbound_flag(&features.sasl_mechanisms, have_exporter)
     };
-    let creds = Credentials::default()
-        .with_username(username)
-        .with_password(password.to_owned())
-        .with_channel_binding(binding);
-    let mut mechanism = build(mech, creds)?;
+    let (mut exchange, initial) = match mech.hash() {
+        Some(hash) => {
+            let scram = Scram::new(hash, username, password, &binding)?;
+            let first = scram.client_first();
+            (Exchange::Scram(scram), first)
+        }
+        None => (Exchange::Plain, plain_message(username, password)),
+    };
     let wire = WireMechanism::from_str(mech.name()).map_err(|e| Error::Internal(e.to_string()))?;
-    let initial = mechanism.initial();
     send(stream, Nonza::Auth(Auth { mechanism: wire, data: initial })).await?;
+    let mut challenges = 0;
     loop {
         let element = match stream.next().await {
             Some(Ok(el)) => el.into_read_error().map_err(read_error)?,
@@ -134,29 +148,48 @@ pub async fn authenticate(
         };
         match element {
             XmppStreamElement::Sasl(Nonza::Challenge(challenge)) => {
-                let data = mechanism
-                    .response(&challenge.data)
-                    .map_err(|e| Error::AuthProtocol(format!("{e:?}")))?;
+                challenges += 1;
+                let Exchange::Scram(scram) = &mut exchange else {
+                    return Err(Error::AuthProtocol("a challenge after PLAIN".into()));
+                };
+                if challenges > 1 {
+                    return Err(Error::AuthProtocol("more than one SCRAM challenge".into()));
+                }
+                let data = scram_response(scram, &challenge.data).await?;
                 send(stream, Nonza::Response(Response { data })).await?;
             }
             XmppStreamElement::Sasl(Nonza::Success(success)) => {
-                mechanism
-                    .success(&success.data)
-                    .map_err(|e| Error::AuthProtocol(format!("server signature: {e:?}")))?;
+                if let Exchange::Scram(scram) = &exchange {
+                    // A success without the server's signature proves nothing.
+                    scram.verify_server_final(&success.data)?;
+                }
                 return Ok(mech);
             }
-            XmppStreamElement::Sasl(Nonza::Failure(failure)) => {
-                return Err(match failure.defined_condition {
-                    DefinedCondition::NotAuthorized
-                    | DefinedCondition::CredentialsExpired
-                    | DefinedCondition::AccountDisabled
-                    | DefinedCondition::InvalidAuthzid => Error::AuthFailed,
-                    other => Error::AuthProtocol(format!("{other:?}")),
-                });
-            }
+            XmppStreamElement::Sasl(Nonza::Failure(failure)) => return Err(failure_error(&failure.defined_condition)),
             XmppStreamElement::StreamError(e) => return Err(Error::StreamClosed(e.to_string())),
             _ => continue,
         }
+    }
+}
+
+/// Answers the server-first message; the key derivation runs on a blocking thread.
+async fn scram_response(scram: &mut Scram, server_first: &[u8]) -> Result<Vec<u8>> {
+    let first = scram.parse_server_first(server_first)?;
+    let (hash, password, salt, iterations) = (scram.hash(), scram.password().to_owned(), first.salt.clone(), first.iterations);
+    let salted = tokio::task::spawn_blocking(move || scram::salted_password(hash, &password, &salt, iterations))
+        .await
+        .map_err(|e| Error::Internal(format!("key derivation: {e}")))?;
+    scram.client_final(server_first, &first, &salted)
+}
+
+fn failure_error(condition: &DefinedCondition) -> Error {
+    match condition {
+        DefinedCondition::NotAuthorized
+        | DefinedCondition::CredentialsExpired
+        | DefinedCondition::AccountDisabled
+        | DefinedCondition::InvalidAuthzid => Error::AuthFailed,
+        DefinedCondition::TemporaryAuthFailure => Error::TemporaryAuthFailure,
+        other => Error::AuthProtocol(format!("{other:?}")),
     }
 }
 
@@ -195,6 +228,31 @@ mod tests {
         // ejabberd 23.01: offers -PLUS (tls-unique only) over TLS 1.3.
         assert_eq!(unbound_flag(&set(&["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"]), true).header(), b"n,,");
         assert_eq!(unbound_flag(&set(&["SCRAM-SHA-1"]), false).header(), b"n,,");
+    }
+
+    #[test]
+    fn plus_is_chosen_whenever_offered_and_bindable() {
+        for (offered, expected) in [
+            (set(&["SCRAM-SHA-1", "SCRAM-SHA-1-PLUS"]), Mechanism::ScramSha1Plus),
+            (set(&["SCRAM-SHA-256", "SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS"]), Mechanism::ScramSha256Plus),
+            (set(&["SCRAM-SHA-256", "SCRAM-SHA-1-PLUS"]), Mechanism::ScramSha1Plus),
+        ] {
+            assert_eq!(choose(&offered, true).unwrap(), expected, "{offered:?}");
+        }
+    }
+
+    #[test]
+    fn failure_conditions_have_their_own_errors() {
+        assert!(matches!(failure_error(&DefinedCondition::NotAuthorized), Error::AuthFailed));
+        let temporary = failure_error(&DefinedCondition::TemporaryAuthFailure);
+        assert_eq!(temporary.code(), "auth_temporary");
+        assert!(temporary.is_transient());
+        assert_eq!(failure_error(&DefinedCondition::MalformedRequest).code(), "auth_protocol");
+    }
+
+    #[test]
+    fn plain_prepares_name_and_password() {
+        assert_eq!(plain_message("yan", "ｐｗ\u{3000}1"), b"\0yan\0pw 1");
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! Opening an authenticated session: transport → SASL → stream restart → resource binding.
 
+pub mod sasl;
+pub mod scram;
+
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -12,7 +15,7 @@ use xmpp::parsers::{
 };
 use xmpp::tokio_xmpp::{xmlstream::XmppStreamElement, Stanza};
 
-use crate::auth::{self, Mechanism};
+use self::sasl::Mechanism;
 use crate::error::{Error, Result};
 use crate::transport::{self, read_error, stream_io_error, ConnectOptions, Stream};
 
@@ -39,7 +42,7 @@ async fn open_inner(jid: &BareJid, password: &str, resource: &str, opts: &Connec
         .as_str()
         .to_owned();
     let transport::Connected { mut stream, features, channel_binding, .. } = transport::connect(jid, opts).await?;
-    let mechanism = auth::authenticate(&mut stream, &features, &channel_binding, &username, password).await?;
+    let mechanism = sasl::authenticate(&mut stream, &features, &channel_binding, &username, password).await?;
     let (features, mut stream) = transport::restart(stream, jid).await?;
     if !features.can_bind() {
         return Err(Error::StreamClosed("the server offers no resource binding".into()));
