@@ -257,18 +257,26 @@ async fn set_auto_connect(state: &AppState, mut account: Account, on: bool) -> R
     Ok(account)
 }
 
-/// Signs out and removes everything Hongyan keeps about the account, password included.
+/// Signs out and removes what Hongyan keeps about the account on this computer: its saved
+/// password, server settings, pinned certificate, cached contacts and chosen presence, and its
+/// local messages unless `keep_history` (JavaScript: `keepHistory`). Kept history comes back
+/// when the same address is signed in to again.
 #[tauri::command]
-pub async fn forget_account(state: State<'_, AppState>, account: String) -> Result<()> {
+pub async fn forget_account(
+    state: State<'_, AppState>,
+    account: String,
+    keep_history: bool,
+) -> Result<()> {
     let account = account_key(&account)?;
     if let Some(client) = state.remove(&account) {
         client.disconnect().await;
     }
-    let stored = state.store.delete_account(&account).await;
+    // The password goes whatever the store says.
+    let stored = state.store.forget_account(&account, keep_history).await;
     let keyring = secrets::delete(&account).await;
     stored?;
     keyring?;
-    info!(account = %account, "account forgotten");
+    info!(account = %account, keep_history, "account forgotten");
     Ok(())
 }
 
