@@ -43,6 +43,43 @@ pub struct AccountConfig {
     pub password: String,
     pub resource: String,
     pub connect: ConnectOptions,
+    /// The presence the session announces as soon as it starts (and again after each
+    /// reconnect, until [`Client::set_presence`] changes it).
+    pub presence: OwnPresence,
+}
+
+/// The user's own presence: what show and status text the account announces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnPresence {
+    pub show: Show,
+    pub status: Option<String>,
+}
+
+impl Default for OwnPresence {
+    fn default() -> Self {
+        OwnPresence { show: Show::Online, status: None }
+    }
+}
+
+impl OwnPresence {
+    /// The presence last chosen for `account` and kept by the store, so that a sign-in
+    /// announces it at once; online without text when none was kept. A kept value this version
+    /// does not know counts as online.
+    pub async fn saved(store: &Store, account: &str) -> Result<OwnPresence> {
+        let Some((show, status)) = store.own_presence(account).await? else {
+            return Ok(OwnPresence::default());
+        };
+        let show = Show::from_name(&show).unwrap_or_else(|| {
+            warn!(account, show = %show, "unknown saved presence, announcing online");
+            Show::Online
+        });
+        Ok(OwnPresence { show, status: status.filter(|s| !s.trim().is_empty()) })
+    }
+
+    /// Keeps this presence as the one `account` announces at its next sign-ins.
+    pub async fn save(&self, store: &Store, account: &str) -> Result<()> {
+        Ok(store.set_own_presence(account, self.show.as_str(), self.status.as_deref()).await?)
+    }
 }
 
 impl std::fmt::Debug for AccountConfig {
@@ -51,6 +88,7 @@ impl std::fmt::Debug for AccountConfig {
             .field("jid", &self.jid)
             .field("resource", &self.resource)
             .field("connect", &self.connect)
+            .field("presence", &self.presence)
             .finish_non_exhaustive()
     }
 }
@@ -139,6 +177,7 @@ impl Client {
         let (commands_tx, commands_rx) = mpsc::channel(256);
         let (state_tx, state_rx) = watch::channel(ConnState::Connecting);
         let bound = Arc::new(RwLock::new((session.jid.clone(), session.mechanism)));
+        let OwnPresence { show, status } = config.presence.clone();
         let task = Task {
             config,
             store: store.clone(),
@@ -147,8 +186,8 @@ impl Client {
             bound: bound.clone(),
             state: state_tx,
             commands: commands_rx,
-            show: Show::Online,
-            status: None,
+            show,
+            status,
             iqs: HashMap::new(),
             acks: Acks::default(),
         };

@@ -42,6 +42,25 @@ impl Show {
         }
     }
 
+    /// The lowercase name, as the UI and the store spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Show::Online => "online",
+            Show::Chat => "chat",
+            Show::Away => "away",
+            Show::Xa => "xa",
+            Show::Dnd => "dnd",
+            Show::Offline => "offline",
+        }
+    }
+
+    /// The show named by [`Show::as_str`], if any.
+    pub fn from_name(name: &str) -> Option<Show> {
+        Show::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    pub const ALL: [Show; 6] = [Show::Online, Show::Chat, Show::Away, Show::Xa, Show::Dnd, Show::Offline];
+
     fn from_wire(show: Option<&WireShow>) -> Show {
         match show {
             None => Show::Online,
@@ -215,6 +234,16 @@ mod tests {
 
     fn item(jid: &str) -> RosterItem {
         RosterItem { jid: jid.into(), name: Some("王芳".into()), groups: vec![], subscription: Subscription::Both, ask_pending: false }
+    }
+
+    #[test]
+    fn show_names_are_the_serde_names_the_store_keeps() {
+        for show in Show::ALL {
+            assert_eq!(serde_json::to_value(show).unwrap(), show.as_str());
+            assert_eq!(Show::from_name(show.as_str()), Some(show));
+        }
+        assert_eq!(Show::ALL.map(Show::as_str), hongyan_store::OWN_PRESENCE_SHOWS);
+        assert_eq!(Show::from_name("Away"), None);
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod stream_management;
 pub mod transport;
 
 pub use session::sasl::Mechanism;
-pub use client::{now_ms, parse_bare_jid, AccountConfig, Client};
+pub use client::{now_ms, parse_bare_jid, AccountConfig, Client, OwnPresence};
 pub use contacts::{Contact, ResourcePresence, Show};
 pub use error::{Error, ErrorInfo, Result};
 pub use events::{ConnState, Event};
