@@ -1,4 +1,4 @@
-//! One-to-one chat messages (RFC 6121 §5) with XEP-0359 origin-id/stanza-id and XEP-0203
+//! The wire side of one-to-one chat messages (RFC 6121 §5) with XEP-0359 origin-id/stanza-id and XEP-0203
 //! delayed-delivery stamps: turning stanzas into rows to store, and rows into stanzas to send.
 
 use hongyan_store::NewMessage;
