@@ -158,6 +158,7 @@ pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<
     let jid = parse_bare_jid(&request.jid)?;
     let account = jid.to_string();
     let saved = state.store.account(&account).await?;
+    let password_was_saved = request.password.is_none();
     let password = match request.password {
         Some(p) => p,
         None => secrets::load(&account)
@@ -193,9 +194,14 @@ pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<
         connect,
         presence: presence.clone(),
     };
+    // An account that has signed in here before, started with its saved password (at start-up,
+    // or from the account list), rides out a network that is down: it starts reconnecting in
+    // the background instead of failing back to the sign-in screen.
+    let known = password_was_saved && saved.as_ref().is_some_and(|a| a.last_login_at.is_some());
     let client = state
         .cancellable(&account, async {
-            Ok(Client::connect(config, state.store.clone(), state.events.clone()).await?)
+            let (store, events) = (state.store.clone(), state.events.clone());
+            Ok(if known { Client::start(config, store, events).await? } else { Client::connect(config, store, events).await? })
         })
         .await?;
     if let Some(raced) = state.insert(client.clone()) {

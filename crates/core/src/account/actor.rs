@@ -14,7 +14,7 @@ use crate::events::ConnState;
 use crate::feature::{Cx, Flow, FEATURES};
 use crate::stanza::outbound::Outbound;
 use crate::stanza::{pipeline, router};
-use crate::transport::{read_error, Stream};
+use crate::transport::{read_error, SessionStream};
 use crate::ping;
 
 /// Why an online phase ended.
@@ -24,7 +24,7 @@ pub(crate) enum End {
     Fatal(Error),
 }
 
-pub(crate) async fn online(state: &mut State, commands: &mut mpsc::Receiver<Command>, stream: Stream) -> End {
+pub(crate) async fn online(state: &mut State, commands: &mut mpsc::Receiver<Command>, stream: SessionStream) -> End {
     let mut out = Outbound::new(stream);
     let sm_offered = state.features.stream_management.is_some();
     state.set_state(ConnState::Online, None, None);
@@ -39,7 +39,11 @@ pub(crate) async fn online(state: &mut State, commands: &mut mpsc::Receiver<Comm
                 None => std::future::pending().await,
             }
         };
+        // Biased, in this order: the user's commands first (a handful at most, and a test that
+        // queued one before feeding the stream sees it handled first), then timers, then the
+        // stream.
         tokio::select! {
+            biased;
             cmd = commands.recv() => {
                 let Some(cmd) = cmd else {
                     out.close().await;

@@ -17,7 +17,7 @@ use crate::contacts::{Contact, Contacts, Show};
 use crate::error::{Error, Result};
 use crate::events::{ConnState, Event};
 use crate::feature::Cx;
-use crate::session::{self, sasl::Mechanism};
+use crate::session::{sasl::Mechanism, Login, Seams};
 use crate::stanza::iq::IqTracker;
 use crate::transport::ConnectOptions;
 use crate::{presence, roster};
@@ -66,6 +66,33 @@ impl OwnPresence {
     /// Keeps this presence as the one `account` announces at its next sign-ins.
     pub async fn save(&self, store: &Store, account: &str) -> Result<()> {
         Ok(store.set_own_presence(account, self.show.as_str(), self.status.as_deref()).await?)
+    }
+}
+
+/// Records a successful sign-in: the account row with where it connected, kept or created.
+async fn remember_login(store: &Store, config: &AccountConfig) -> Result<()> {
+    let account = config.jid.to_string();
+    let now = now_ms();
+    let existing = store.account(&account).await?;
+    store
+        .save_account(&Account {
+            jid: account,
+            host: config.connect.host.clone(),
+            port: config.connect.port,
+            pinned_cert_sha256: config.connect.pinned_cert.clone(),
+            resource: config.resource.clone(),
+            auto_connect: existing.as_ref().is_none_or(|a| a.auto_connect),
+            created_at: existing.as_ref().map_or(now, |a| a.created_at),
+            last_login_at: Some(now),
+        })
+        .await?;
+    Ok(())
+}
+
+impl AccountConfig {
+    /// What opening a session needs.
+    pub fn login(&self) -> Login {
+        Login { jid: self.jid.clone(), password: self.password.clone(), resource: self.resource.clone(), connect: self.connect.clone() }
     }
 }
 
@@ -121,7 +148,7 @@ struct Shared {
     commands: mpsc::Sender<Command>,
     state: watch::Receiver<ConnState>,
     contacts: Arc<RwLock<Contacts>>,
-    bound: Arc<RwLock<(FullJid, Mechanism)>>,
+    bound: Arc<RwLock<Option<(FullJid, Mechanism)>>>,
     store: Store,
     events: broadcast::Sender<Event>,
 }
@@ -135,8 +162,30 @@ pub struct Client {
 impl Client {
     /// Logs in and starts the account's task. Errors (wrong password, untrusted certificate,
     /// unreachable server …) are returned here and nothing keeps retrying in the background.
-    #[instrument(skip_all, fields(account = %config.jid))]
     pub async fn connect(config: AccountConfig, store: Store, events: broadcast::Sender<Event>) -> Result<Client> {
+        Client::connect_with(config, store, events, Seams::default()).await
+    }
+
+    /// [`Client::connect`] over other seams: an in-memory server, an instant backoff.
+    pub async fn connect_with(config: AccountConfig, store: Store, events: broadcast::Sender<Event>, seams: Seams) -> Result<Client> {
+        Client::open(config, store, events, seams, false).await
+    }
+
+    /// Starts an account that has signed in here before. Unlike [`Client::connect`], a network
+    /// that is down (unreachable, no DNS, timeout) is not an error: the account starts
+    /// reconnecting in the background with the usual backoff, as after a loss. Errors that
+    /// retrying cannot fix (the password, the certificate) are still returned.
+    pub async fn start(config: AccountConfig, store: Store, events: broadcast::Sender<Event>) -> Result<Client> {
+        Client::start_with(config, store, events, Seams::default()).await
+    }
+
+    /// [`Client::start`] over other seams.
+    pub async fn start_with(config: AccountConfig, store: Store, events: broadcast::Sender<Event>, seams: Seams) -> Result<Client> {
+        Client::open(config, store, events, seams, true).await
+    }
+
+    #[instrument(skip_all, fields(account = %config.jid))]
+    async fn open(config: AccountConfig, store: Store, events: broadcast::Sender<Event>, seams: Seams, keep_trying: bool) -> Result<Client> {
         let account = config.jid.to_string();
         let _ = events.send(Event::Connection {
             account: account.clone(),
@@ -144,8 +193,12 @@ impl Client {
             error: None,
             retry_in_secs: None,
         });
-        let session = match session::open(&config.jid, &config.password, &config.resource, &config.connect).await {
-            Ok(s) => s,
+        let first = match seams.connector.open(&config.login()).await {
+            Ok(s) => Ok(s),
+            Err(e) if keep_trying && e.is_transient() => {
+                info!(error = %e, "offline at start; retrying in the background");
+                Err(e)
+            }
             Err(e) => {
                 let _ = events.send(Event::Connection {
                     account,
@@ -156,28 +209,19 @@ impl Client {
                 return Err(e);
             }
         };
-        info!(jid = %session.jid, mechanism = session.mechanism.name(), "logged in");
-        let now = now_ms();
-        let existing = store.account(&account).await?;
-        store
-            .save_account(&Account {
-                jid: account.clone(),
-                host: config.connect.host.clone(),
-                port: config.connect.port,
-                pinned_cert_sha256: config.connect.pinned_cert.clone(),
-                resource: config.resource.clone(),
-                auto_connect: existing.as_ref().is_none_or(|a| a.auto_connect),
-                created_at: existing.as_ref().map_or(now, |a| a.created_at),
-                last_login_at: Some(now),
-            })
-            .await?;
+        // Not a borrow of `first` across the await: a session's stream is Send, not Sync.
+        let bound = first.as_ref().ok().map(|session| (session.jid.clone(), session.mechanism));
+        if let Some((jid, mechanism)) = &bound {
+            info!(jid = %jid, mechanism = mechanism.name(), "logged in");
+            remember_login(&store, &config).await?;
+        }
         let mut contacts = Contacts::default();
         let (_, cached) = store.roster(&account).await?;
         contacts.replace_roster(cached);
         let contacts = Arc::new(RwLock::new(contacts));
         let (commands_tx, commands_rx) = mpsc::channel(256);
         let (state_tx, state_rx) = watch::channel(ConnState::Connecting);
-        let bound = Arc::new(RwLock::new((session.jid.clone(), session.mechanism)));
+        let bound = Arc::new(RwLock::new(bound));
         let jid = config.jid.clone();
         let state = State {
             presence: config.presence.clone(),
@@ -188,9 +232,10 @@ impl Client {
             contacts: contacts.clone(),
             bound: bound.clone(),
             conn: state_tx,
-            features: session.features.clone(),
+            features: first.as_ref().map(|s| s.features.clone()).unwrap_or_default(),
+            seams,
         };
-        tokio::spawn(super::lifecycle::run(state, commands_rx, session));
+        tokio::spawn(super::lifecycle::run(state, commands_rx, first));
         Ok(Client {
             shared: Arc::new(Shared { jid, commands: commands_tx, state: state_rx, contacts, bound, store, events }),
         })
@@ -215,14 +260,20 @@ impl Client {
         }
     }
 
-    /// The full JID bound by the current or last session.
-    pub fn bound_jid(&self) -> FullJid {
-        self.shared.bound.read().map(|b| b.0.clone()).unwrap_or_else(|p| p.into_inner().0.clone())
+    /// The full JID bound by the current or last session; `None` before the first session of
+    /// an account started offline.
+    pub fn bound_jid(&self) -> Option<FullJid> {
+        self.session().map(|b| b.0)
     }
 
-    /// The SASL mechanism the current or last session authenticated with.
-    pub fn mechanism(&self) -> Mechanism {
-        self.shared.bound.read().map(|b| b.1).unwrap_or_else(|p| p.into_inner().1)
+    fn session(&self) -> Option<(FullJid, Mechanism)> {
+        self.shared.bound.read().map(|b| b.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// The SASL mechanism the current or last session authenticated with; `None` before the
+    /// first session of an account started offline.
+    pub fn mechanism(&self) -> Option<Mechanism> {
+        self.session().map(|b| b.1)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {

@@ -11,7 +11,7 @@ use super::{Command, State};
 use crate::error::{Error, Result};
 use crate::events::ConnState;
 use crate::feature::FEATURES;
-use crate::session::{self, Session};
+use crate::session::Session;
 
 /// Reconnect delays: 1, 2, 4 … 60 s, with ±20% jitter so many clients do not return at once.
 pub fn backoff(attempt: u32) -> Duration {
@@ -22,12 +22,22 @@ pub fn backoff(attempt: u32) -> Duration {
 }
 
 #[instrument(skip_all, fields(account = %state.config.jid))]
-pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>, first: Session) {
-    let mut session = Some(first);
+pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>, first: Result<Session>) {
     let mut last_error = None;
+    let mut session = match first {
+        Ok(s) => Some(s),
+        // Started offline: reconnect as after a loss.
+        Err(e) => match reconnect(&mut state, &mut commands, e).await {
+            Ok(s) => s,
+            Err(e) => {
+                last_error = Some(e);
+                None
+            }
+        },
+    };
     while let Some(s) = session.take() {
         if let Ok(mut b) = state.bound.write() {
-            *b = (s.jid.clone(), s.mechanism);
+            *b = Some((s.jid.clone(), s.mechanism));
         }
         state.features = s.features.clone();
         match actor::online(&mut state, &mut commands, s.stream).await {
@@ -79,7 +89,7 @@ pub(crate) fn refuse(cmd: Command) {
 async fn reconnect(state: &mut State, commands: &mut mpsc::Receiver<Command>, mut error: Error) -> Result<Option<Session>> {
     let mut attempt = 0;
     loop {
-        let delay = backoff(attempt);
+        let delay = (state.seams.backoff)(attempt);
         attempt += 1;
         state.set_state(ConnState::Reconnecting, Some(&error), Some(delay));
         let sleep = tokio::time::sleep(delay);
@@ -98,8 +108,8 @@ async fn reconnect(state: &mut State, commands: &mut mpsc::Receiver<Command>, mu
             }
         }
         state.set_state(ConnState::Connecting, None, None);
-        let c = &state.config;
-        match session::open(&c.jid, &c.password, &c.resource, &c.connect).await {
+        let login = state.config.login();
+        match state.seams.connector.open(&login).await {
             Ok(s) => return Ok(Some(s)),
             Err(e) if e.is_transient() || matches!(e, Error::Tls(_)) => {
                 debug!(error = %e, attempt, "reconnect attempt failed");

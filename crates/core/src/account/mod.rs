@@ -22,7 +22,7 @@ pub(crate) use handle::{Command, Request};
 use crate::contacts::Contacts;
 use crate::error::Error;
 use crate::events::{ConnState, Event};
-use crate::session::sasl::Mechanism;
+use crate::session::{sasl::Mechanism, Seams};
 use crate::stanza::iq::IqTracker;
 
 /// What the account's task owns across connections.
@@ -31,13 +31,15 @@ pub struct State {
     pub store: Store,
     pub events: broadcast::Sender<Event>,
     pub contacts: Arc<RwLock<Contacts>>,
-    pub bound: Arc<RwLock<(FullJid, Mechanism)>>,
+    /// The current or last session: the bound full JID and how it authenticated.
+    pub bound: Arc<RwLock<Option<(FullJid, Mechanism)>>>,
     pub conn: watch::Sender<ConnState>,
     /// What we announce: kept while reconnecting, announced again when back.
     pub presence: OwnPresence,
     pub iqs: IqTracker,
     /// The current session's stream features (what the server offers).
     pub features: StreamFeatures,
+    pub seams: Seams,
 }
 
 impl State {

@@ -4,7 +4,10 @@ pub mod sasl;
 pub mod scram;
 pub mod sm;
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use futures::future::BoxFuture;
 
 use futures::{SinkExt, StreamExt};
 use xmpp::parsers::{
@@ -18,16 +21,54 @@ use xmpp::tokio_xmpp::{xmlstream::XmppStreamElement, Stanza};
 
 use self::sasl::Mechanism;
 use crate::error::{Error, Result};
-use crate::transport::{self, read_error, stream_io_error, ConnectOptions, Stream};
+use crate::transport::{self, read_error, stream_io_error, ConnectOptions, SessionStream, Stream};
 
 /// Upper bound for connecting and logging in; a wrong password is reported well before this.
 pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Session {
-    pub stream: Stream,
+    pub stream: SessionStream,
     pub jid: FullJid,
     pub mechanism: Mechanism,
     pub features: StreamFeatures,
+}
+
+/// What an account needs to open a session.
+#[derive(Clone)]
+pub struct Login {
+    pub jid: BareJid,
+    pub password: String,
+    pub resource: String,
+    pub connect: ConnectOptions,
+}
+
+/// How an account gets its sessions: [`Network`] in production (TCP, TLS, SASL, bind); an
+/// in-memory server in scenario tests ([`crate::transport::memory`]).
+pub trait Connector: Send + Sync {
+    fn open<'a>(&'a self, login: &'a Login) -> BoxFuture<'a, Result<Session>>;
+}
+
+/// Sessions over the network, from [`open`].
+pub struct Network;
+
+impl Connector for Network {
+    fn open<'a>(&'a self, login: &'a Login) -> BoxFuture<'a, Result<Session>> {
+        Box::pin(open(&login.jid, &login.password, &login.resource, &login.connect))
+    }
+}
+
+/// The seams an account runs on: where sessions come from, and how long it waits between
+/// reconnect attempts (attempt 0, 1, 2 …).
+#[derive(Clone)]
+pub struct Seams {
+    pub connector: Arc<dyn Connector>,
+    pub backoff: Arc<dyn Fn(u32) -> Duration + Send + Sync>,
+}
+
+impl Default for Seams {
+    fn default() -> Seams {
+        Seams { connector: Arc::new(Network), backoff: Arc::new(crate::account::lifecycle::backoff) }
+    }
 }
 
 pub async fn open(jid: &BareJid, password: &str, resource: &str, opts: &ConnectOptions) -> Result<Session> {
@@ -57,7 +98,7 @@ async fn open_inner(jid: &BareJid, password: &str, resource: &str, opts: &Connec
         Iq::Error { error, .. } if error.defined_condition == DefinedCondition::Conflict => return Err(Error::Conflict),
         other => return Err(Error::StreamClosed(format!("resource binding failed: {:?}", other.id()))),
     };
-    Ok(Session { stream, jid, mechanism, features })
+    Ok(Session { stream: stream.box_stream(), jid, mechanism, features })
 }
 
 /// Sends an IQ and waits for its answer, during set-up only (before other stanzas flow).

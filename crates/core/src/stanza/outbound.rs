@@ -10,16 +10,16 @@ use xmpp::tokio_xmpp::Stanza;
 
 use crate::error::Result;
 use crate::session::sm::Acks;
-use crate::transport::{stream_io_error, Stream};
+use crate::transport::{stream_io_error, SessionStream};
 
 /// One open stream: writing goes through here; the actor reads with [`Outbound::next`].
 pub struct Outbound {
-    stream: Stream,
+    stream: SessionStream,
     acks: Acks,
 }
 
 impl Outbound {
-    pub fn new(stream: Stream) -> Outbound {
+    pub fn new(stream: SessionStream) -> Outbound {
         Outbound { stream, acks: Acks::default() }
     }
 

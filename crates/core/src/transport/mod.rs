@@ -3,6 +3,7 @@
 //! server's stream features. Everything above this module speaks stanzas only.
 
 pub mod dns;
+pub mod memory;
 pub mod tls;
 
 use std::borrow::Cow;
@@ -23,10 +24,16 @@ use xmpp::tokio_xmpp::xmlstream::{
 };
 
 use crate::error::{Error, Result};
+pub use xmpp::tokio_xmpp::connect::AsyncReadAndWrite;
 use dns::Endpoint;
 
 pub type Io = BufStream<TlsStream<TcpStream>>;
+/// A stream while it is being set up (TLS, SASL, binding).
 pub type Stream = XmppStream<Io>;
+/// Whatever carries an established session: TLS over TCP in production, memory in tests.
+pub type BoxedIo = Box<dyn AsyncReadAndWrite + Send + 'static>;
+/// An established session's stream, over any [`BoxedIo`].
+pub type SessionStream = XmppStream<BoxedIo>;
 
 /// How long one TCP connect may take before the next address is tried.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -170,7 +177,7 @@ async fn connect_staggered(addrs: Vec<std::net::SocketAddr>, delay: Duration) ->
     }
 }
 
-fn header(jid: &BareJid) -> StreamHeader<'_> {
+pub(crate) fn header(jid: &BareJid) -> StreamHeader<'_> {
     StreamHeader { to: Some(Cow::Borrowed(jid.domain().as_str())), from: None, id: None }
 }
 

@@ -2,3 +2,4 @@
 //! reaches the caller as its own error code. (Real servers are exercised in tests/engine.)
 
 mod failures;
+mod scenarios;
