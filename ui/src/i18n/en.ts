@@ -1,4 +1,5 @@
-// English strings. The key set here is the reference: zh-CN.ts must have exactly the same keys.
+// English strings. The key set here is the reference: zh-CN.ts and zh-TW.ts must have exactly the
+// same keys.
 // Placeholders are written {name}.
 export const en = {
   'app.name': 'Hongyan',
