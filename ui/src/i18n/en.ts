@@ -179,6 +179,10 @@ export const en = {
   'chat.toBottom': 'Jump to the newest message',
   'chat.toBottom.count': 'Jump to the newest message ({n} new)',
   'chat.openLink': 'Open {url}',
+  'chat.you': 'You',
+  'chat.byline': '{name}, {time}:',
+  'chat.history': 'Messages with {name}',
+  'chat.announce': '{name}: {text}',
 
   'composer.placeholder': 'Message {name}',
   'composer.label': 'Message',

@@ -179,6 +179,10 @@ export const zhCN: Messages = {
   'chat.toBottom': '跳到最新消息',
   'chat.toBottom.count': '跳到最新消息（{n} 条新消息）',
   'chat.openLink': '打开 {url}',
+  'chat.you': '我',
+  'chat.byline': '{name}，{time}：',
+  'chat.history': '与 {name} 的聊天记录',
+  'chat.announce': '{name}：{text}',
 
   'composer.placeholder': '给 {name} 发消息',
   'composer.label': '消息',

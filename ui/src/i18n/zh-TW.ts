@@ -180,6 +180,10 @@ export const zhTW: Messages = {
   'chat.toBottom': '跳到最新訊息',
   'chat.toBottom.count': '跳到最新訊息（{n} 則新訊息）',
   'chat.openLink': '開啟 {url}',
+  'chat.you': '我',
+  'chat.byline': '{name}，{time}：',
+  'chat.history': '與 {name} 的聊天紀錄',
+  'chat.announce': '{name}：{text}',
 
   'composer.placeholder': '傳訊息給 {name}',
   'composer.label': '訊息',
