@@ -210,6 +210,34 @@ describe('App', () => {
     );
   });
 
+  it('jumps to a chat with Ctrl+K by pinyin, and Ctrl+F goes to the contact search', async () => {
+    backend({ live: true });
+    render(App);
+    await screen.findByTestId('main-view');
+    await waitFor(() => expect(screen.getAllByTestId('buddy-item')).toHaveLength(3));
+
+    await fireEvent.keyDown(window, { key: 'k', ctrlKey: true });
+    const input = await screen.findByTestId('switcher-input');
+    expect(input).toHaveFocus();
+    await fireEvent.input(input, { target: { value: 'lb' } });
+    await waitFor(() => expect(screen.getAllByTestId('switcher-item')[0]?.dataset.jid).toBe('li@example.cn'));
+    await fireEvent.keyDown(input, { key: 'Enter' });
+
+    expect(await screen.findByTestId('chat-title')).toHaveTextContent('李白');
+    expect(screen.queryByTestId('quick-switcher')).toBeNull();
+    await waitFor(() => expect(screen.getByTestId('composer')).toHaveFocus());
+
+    // Ctrl+K twice: open, then closed again, the keyboard back where it was.
+    await fireEvent.keyDown(window, { key: 'k', ctrlKey: true });
+    expect(await screen.findByTestId('quick-switcher')).toBeInTheDocument();
+    await fireEvent.keyDown(window, { key: 'K', ctrlKey: true });
+    await waitFor(() => expect(screen.queryByTestId('quick-switcher')).toBeNull());
+    expect(screen.getByTestId('composer')).toHaveFocus();
+
+    await fireEvent.keyDown(window, { key: 'f', ctrlKey: true });
+    expect(screen.getByTestId('roster-filter')).toHaveFocus();
+  });
+
   it('opens a chat, renders messages as text, marks it read and counts unread elsewhere', async () => {
     backend({ live: true });
     render(App);
