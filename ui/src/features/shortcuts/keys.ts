@@ -1,6 +1,34 @@
-// How keys are written on the user's OS (Ctrl K, ⌘K), and what a screen reader should say for them.
+// Hongyan's window-wide keyboard shortcuts: which key does what, and how each is written on the
+// user's OS. The shortcuts sheet lists SHORTCUTS, so what it shows is what the keys do.
 import type { Os } from '$lib/ipc/types';
 import type { MessageKey } from '../../i18n';
+import { takesKeys } from '../chat/typeToCompose';
+
+/** What a window-wide shortcut asks for. */
+export type Command = 'switcher' | 'previous' | 'next' | 'previousUnread' | 'nextUnread' | 'shortcuts';
+
+/**
+ * The command a keydown means, or null. Ctrl and ⌘ both count as the command key (people use
+ * either on every OS); `?` alone only counts where it would not be typed into something.
+ */
+export function commandOf(event: KeyboardEvent, focused: Element | null): Command | null {
+  if (event.defaultPrevented || event.isComposing || event.keyCode === 229) return null;
+  const mod = event.ctrlKey || event.metaKey;
+  const key = event.key;
+  if (mod && !event.altKey) {
+    if (!event.shiftKey && key.toLowerCase() === 'k') return 'switcher';
+    // Ctrl+/ is Ctrl+Shift+7 on German keyboards and Ctrl+? with Shift on US ones.
+    if (key === '/' || key === '?' || event.code === 'Slash') return 'shortcuts';
+    return null;
+  }
+  if (event.altKey && !mod && (key === 'ArrowUp' || key === 'ArrowDown')) {
+    const up = key === 'ArrowUp';
+    if (event.shiftKey) return up ? 'previousUnread' : 'nextUnread';
+    return up ? 'previous' : 'next';
+  }
+  if (key === '?' && !mod && !event.altKey && !takesKeys(focused)) return 'shortcuts';
+  return null;
+}
 
 /** One key of a combination: a named key, or the character printed on it. */
 export type KeyName =
@@ -75,3 +103,48 @@ export function keySpoken(key: KeyName, os: Os, say: (key: MessageKey) => string
 
 /** A combination, pressed together: ['mod', 'K']. */
 export type Combo = readonly KeyName[];
+
+export type Shortcut = {
+  /** What it does, in a few words. */
+  label: MessageKey;
+  /** Either of these combinations. */
+  combos: readonly Combo[];
+  /** Only on some systems (macOS has no keyboard context-menu key). */
+  except?: Os;
+};
+
+export type ShortcutGroup = { title: MessageKey; shortcuts: readonly Shortcut[] };
+
+/** Every shortcut Hongyan has, grouped as the sheet shows them. */
+export const SHORTCUTS: readonly ShortcutGroup[] = [
+  {
+    title: 'shortcuts.group.anywhere',
+    shortcuts: [
+      { label: 'shortcuts.switcher', combos: [['mod', 'K']] },
+      { label: 'shortcuts.previous', combos: [['alt', 'up']] },
+      { label: 'shortcuts.next', combos: [['alt', 'down']] },
+      { label: 'shortcuts.previousUnread', combos: [['alt', 'shift', 'up']] },
+      { label: 'shortcuts.nextUnread', combos: [['alt', 'shift', 'down']] },
+      { label: 'shortcuts.search', combos: [['mod', 'F']] },
+      { label: 'shortcuts.sheet', combos: [['?'], ['mod', '/']] },
+    ],
+  },
+  {
+    title: 'shortcuts.group.chat',
+    shortcuts: [
+      { label: 'shortcuts.send', combos: [['enter']] },
+      { label: 'shortcuts.newline', combos: [['shift', 'enter']] },
+      { label: 'shortcuts.typeAnywhere', combos: [['letters']] },
+      { label: 'shortcuts.scroll', combos: [['pageUp'], ['pageDown']] },
+    ],
+  },
+  {
+    title: 'shortcuts.group.lists',
+    shortcuts: [
+      { label: 'shortcuts.move', combos: [['up'], ['down']] },
+      { label: 'shortcuts.open', combos: [['enter']] },
+      { label: 'shortcuts.close', combos: [['esc']] },
+      { label: 'shortcuts.menu', combos: [['shift', 'f10']], except: 'macos' },
+    ],
+  },
+];
