@@ -78,7 +78,10 @@ pub fn notes_for(
     let mut latest: Vec<&Message> = Vec::new();
     for m in messages
         .iter()
-        .filter(|m| m.direction == Direction::Incoming && !m.body.trim().is_empty())
+        .filter(|m| {
+            m.direction == Direction::Incoming
+                && m.body.as_deref().is_some_and(|b| !b.trim().is_empty())
+        })
     {
         match latest.iter_mut().find(|l| l.peer == m.peer) {
             Some(slot) if (m.sent_at, m.id) >= (slot.sent_at, slot.id) => *slot = m,
@@ -94,7 +97,7 @@ pub fn notes_for(
             summary: name_of(&m.peer)
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| m.peer.clone()),
-            body: preview(&m.body, BODY_CHARS),
+            body: preview(m.body.as_deref().unwrap_or_default(), BODY_CHARS),
         })
         .collect()
 }
@@ -258,13 +261,21 @@ mod tests {
             account: "me@example.org".into(),
             peer: peer.into(),
             direction,
-            body: body.into(),
-            sent_at,
-            received_at: sent_at,
+            remote_id: None,
             origin_id: None,
             stanza_id: None,
+            sender_jid: None,
+            sender_nick: None,
+            occupant_id: None,
+            body: Some(body.into()),
+            sent_at,
+            server_at: None,
+            received_at: sent_at,
+            seq: id,
             state: MessageState::Received,
             error: None,
+            edited_at: None,
+            retracted_at: None,
         }
     }
 

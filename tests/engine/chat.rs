@@ -11,6 +11,7 @@ use crate::support::{config, events, start, store, wait_event, WAIT};
 
 const TO_PEER: &str = "你好，slixmpp！🕊️ <b>not bold</b> & more";
 const FROM_PEER: &str = "收到 👍\nsecond line";
+const AFTER_BOUNCE: &str = "还在吗？";
 
 both_servers!(chat_both_ways_and_history_survives_restart);
 async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result<()> {
@@ -72,7 +73,7 @@ async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result
     };
     let incoming = &messages[0];
     ensure!(
-        incoming.body == FROM_PEER && incoming.peer == peer_jid.as_str(),
+        incoming.body.as_deref() == Some(FROM_PEER) && incoming.peer == peer_jid.as_str(),
         "{incoming:?}"
     );
     ensure!(incoming.direction == Direction::Incoming && incoming.state == MessageState::Received);
@@ -95,6 +96,18 @@ async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result
         message.error.as_deref().is_some_and(|t| !t.is_empty()),
         "{message:?}"
     );
+    // On Prosody the bounce overtakes the server's ack of that message. Once a later message is
+    // acknowledged, every earlier ack has been handled too: the bounced row must still be failed.
+    let after = client.send_chat(&peer_jid, AFTER_BOUNCE).await?;
+    wait_event(&mut rx, "later message sent", |e| {
+        matches!(e, Event::MessageUpdated { message, .. } if message.id == after.id && message.state == MessageState::Sent)
+    })
+    .await?;
+    let bounced = store.message(doomed.id).await?.context("bounced message stored")?;
+    ensure!(
+        bounced.state == MessageState::Failed && bounced.error == message.error,
+        "a late ack changed the bounced message: {bounced:?}"
+    );
 
     // Restart the engine: history and conversations are still there.
     client.disconnect().await;
@@ -105,12 +118,14 @@ async fn chat_both_ways_and_history_survives_restart(kind: ServerKind) -> Result
     let history = reopened
         .history(&my_jid, peer_jid.as_str(), None, 50)
         .await?;
-    let bodies: Vec<_> = history.iter().map(|m| m.body.as_str()).collect();
+    let bodies: Vec<_> = history.iter().map(|m| m.body.as_deref().unwrap_or_default()).collect();
     ensure!(
-        bodies == [TO_PEER, FROM_PEER],
+        bodies == [TO_PEER, FROM_PEER, AFTER_BOUNCE],
         "history after restart: {bodies:?}"
     );
     ensure!(history[0].state == MessageState::Sent && history[0].direction == Direction::Outgoing);
+    let bounced = reopened.message(doomed.id).await?.context("bounced message kept")?;
+    ensure!(bounced.state == MessageState::Failed, "{bounced:?}");
     let conversations = reopened.conversations(&my_jid).await?;
     ensure!(
         conversations.iter().any(|c| c.peer == peer_jid.as_str()),

@@ -53,6 +53,7 @@ pub fn config(server: &dyn XmppServer, user: &str, password: &str) -> AccountCon
         password: password.to_owned(),
         resource: "hongyan-test".into(),
         connect: options(server),
+        presence: Default::default(),
     }
 }
 

@@ -42,6 +42,25 @@ impl Show {
         }
     }
 
+    /// The lowercase name, as the UI and the store spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Show::Online => "online",
+            Show::Chat => "chat",
+            Show::Away => "away",
+            Show::Xa => "xa",
+            Show::Dnd => "dnd",
+            Show::Offline => "offline",
+        }
+    }
+
+    /// The show named by [`Show::as_str`], if any.
+    pub fn from_name(name: &str) -> Option<Show> {
+        Show::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    pub const ALL: [Show; 6] = [Show::Online, Show::Chat, Show::Away, Show::Xa, Show::Dnd, Show::Offline];
+
     fn from_wire(show: Option<&WireShow>) -> Show {
         match show {
             None => Show::Online,
@@ -129,11 +148,15 @@ pub struct Contacts {
     presence: HashMap<String, BTreeMap<String, ResourcePresence>>,
     /// People who asked to see our presence and have not been answered yet.
     requests: std::collections::BTreeSet<String>,
+    /// People we added in this session: their request to see us back is approved at once.
+    preapproved: std::collections::BTreeSet<String>,
 }
 
 impl Contacts {
     pub fn replace_roster(&mut self, items: Vec<RosterItem>) {
         self.items = items.into_iter().map(|i| (i.jid.clone(), i)).collect();
+        let items = &self.items;
+        self.presence.retain(|jid, _| items.contains_key(jid));
     }
 
     pub fn upsert(&mut self, item: RosterItem) {
@@ -153,6 +176,17 @@ impl Contacts {
         self.requests.remove(jid);
     }
 
+    /// We added `jid` ourselves: approve their subscription request when it comes.
+    pub fn preapprove(&mut self, jid: &str) {
+        self.preapproved.insert(jid.to_owned());
+    }
+
+    /// Whether we asked `jid` first: our subscription request to them is pending, or we added
+    /// them in this session. Seeing their presence alone does not count.
+    pub fn we_asked(&self, jid: &str) -> bool {
+        self.preapproved.contains(jid) || self.items.get(jid).is_some_and(|i| i.ask_pending)
+    }
+
     pub fn requests(&self) -> Vec<String> {
         self.requests.iter().cloned().collect()
     }
@@ -161,8 +195,12 @@ impl Contacts {
         self.items.get(jid)
     }
 
-    /// Applies a presence update; returns the contact's new view when it is one we show.
+    /// Applies a presence update from a roster contact and returns the contact's new view;
+    /// presence from anyone else is not kept.
     pub fn apply(&mut self, update: PresenceUpdate) -> Option<Contact> {
+        if !self.items.contains_key(&update.bare) {
+            return None;
+        }
         let resources = self.presence.entry(update.bare.clone()).or_default();
         match update.presence {
             Some(p) => {
@@ -172,7 +210,12 @@ impl Contacts {
                 resources.remove(&update.resource);
             }
         }
-        self.items.contains_key(&update.bare).then(|| self.contact(&update.bare))
+        Some(self.contact(&update.bare))
+    }
+
+    /// How many JIDs presence is held for (at most the roster's size).
+    pub fn presence_held(&self) -> usize {
+        self.presence.len()
     }
 
     /// Everyone went offline (our connection dropped).
@@ -215,6 +258,16 @@ mod tests {
 
     fn item(jid: &str) -> RosterItem {
         RosterItem { jid: jid.into(), name: Some("王芳".into()), groups: vec![], subscription: Subscription::Both, ask_pending: false }
+    }
+
+    #[test]
+    fn show_names_are_the_serde_names_the_store_keeps() {
+        for show in Show::ALL {
+            assert_eq!(serde_json::to_value(show).unwrap(), show.as_str());
+            assert_eq!(Show::from_name(show.as_str()), Some(show));
+        }
+        assert_eq!(Show::ALL.map(Show::as_str), hongyan_store::OWN_PRESENCE_SHOWS);
+        assert_eq!(Show::from_name("Away"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use hongyan_store::{Account, Direction, HistoryCursor, MessageState, NewMessage, Result, Store};
+use hongyan_store::{Account, HistoryCursor, MessageState, NewMessage, Result, Store};
 
 const ME: &str = "me@example.org";
 const PEERS: usize = 50;
@@ -58,26 +58,18 @@ fn message(peer: &str, n: usize, sent_at: i64, rng: &mut Lcg) -> NewMessage {
         1 => format!("message {n}: sounds good, see you at the station 🚉"),
         _ => format!("{n} 好的 👍"),
     };
-    NewMessage {
-        account: ME.to_owned(),
-        peer: peer.to_owned(),
-        direction: if incoming {
-            Direction::Incoming
-        } else {
-            Direction::Outgoing
-        },
-        body,
-        sent_at,
-        received_at: sent_at + 40,
-        origin_id: Some(format!("origin-{n:08}")),
-        stanza_id: Some(format!("archive-{n:08}")),
-        state: if incoming {
-            MessageState::Received
-        } else {
-            MessageState::Sent
-        },
-        error: None,
-    }
+    let mut m = if incoming {
+        NewMessage::incoming(ME, peer, body, sent_at, sent_at + 40)
+    } else {
+        NewMessage {
+            state: MessageState::Sent,
+            received_at: sent_at + 40,
+            ..NewMessage::outgoing(ME, peer, body, sent_at)
+        }
+    };
+    m.origin_id = Some(format!("origin-{n:08}"));
+    m.stanza_id = Some(format!("archive-{n:08}"));
+    m
 }
 
 fn thousands(n: f64) -> String {

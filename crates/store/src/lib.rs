@@ -1,24 +1,36 @@
-//! Hongyan's local store: accounts (never a password), the roster cache, message history and
-//! conversation read markers, in one SQLite file.
+//! Hongyan's local store: accounts (never a password), the roster cache, message history with
+//! corrections, retractions, reactions and files, read markers, archive sync positions and
+//! full-text search, in one SQLite file.
 //!
 //! [`Store`] is a cheap-to-clone handle over a connection pool. The schema lives in numbered
-//! migrations (`migrations/0001_init.sql`, ...) that run when the store opens.
+//! migrations (`migrations/0001_init.sql`, `0002_store_v2.sql`, ...) that run when the store
+//! opens.
 //!
 //! - Every (account, peer) pair is a conversation row with an integer key; messages carry
 //!   that key, and history pages are range scans of the `(conversation, sent_at, id)` index.
 //! - A message with the same origin-id in the same direction, or the same stanza-id, as one
 //!   already in its conversation is not stored again ([`Inserted::Duplicate`]); unique indexes
 //!   decide, so concurrent writers cannot both store it.
+//! - Every stored message takes a position in a local order ([`Message::seq`]). Read markers
+//!   are such positions, so what counts as unread depends on when a message reached this
+//!   store, never on a time its sender claims.
+//! - Outgoing delivery states only move forward ([`MessageState::can_become`]).
 //! - Each conversation keeps its newest message and its unread count up to date on every
 //!   insert, so listing conversations does not scan messages.
 //! - Operations that need a saved account (storing messages, roster changes, read markers)
-//!   fail with `Error::Db(sqlx::Error::RowNotFound)` when there is none with that JID.
+//!   fail with `Error::Db(sqlx::Error::RowNotFound)` when there is none with that JID, or
+//!   when it was forgotten with its history kept ([`Store::forget_account`]).
 
 mod accounts;
+mod archive;
+mod attachments;
 mod conversations;
+mod edits;
 mod messages;
 mod model;
+mod reactions;
 mod roster;
+mod search;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -28,10 +40,13 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use accounts::OWN_PRESENCE_SHOWS;
 pub use model::{
-    Account, Conversation, Direction, HistoryCursor, Inserted, Message, MessageState, NewMessage,
-    RosterItem, Subscription,
+    Account, ArchivePage, ArchivePosition, ArchiveSync, Attachment, AttachmentState, Conversation,
+    ConversationKind, Direction, HistoryCursor, Inserted, Message, MessageState, MessageVersion,
+    NewAttachment, NewMessage, Reaction, Retracted, RosterItem, SearchPage, Subscription,
 };
+pub use search::SHORT_SCAN;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -43,6 +58,9 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// A value the store does not accept, refused before anything was written.
+    #[error("invalid value: {0}")]
+    Invalid(String),
 }
 
 /// How long a connection waits for another connection's write lock before giving up.
@@ -119,5 +137,10 @@ impl Store {
 
 /// Error for an operation that needs a saved account when there is none with that JID.
 pub(crate) fn no_account() -> Error {
+    Error::Db(sqlx::Error::RowNotFound)
+}
+
+/// Error for an operation on a message that is not stored.
+pub(crate) fn no_message() -> Error {
     Error::Db(sqlx::Error::RowNotFound)
 }

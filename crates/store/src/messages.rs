@@ -1,4 +1,5 @@
-//! Message rows: storing with deduplication, delivery state, and history pages.
+//! Message rows: storing with deduplication and local order, delivery state, and history
+//! pages.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -8,7 +9,8 @@ use sqlx::{AssertSqlSafe, SqlSafeStr, SqlStr, SqliteConnection};
 use crate::conversations::{conversation_id, conversation_ids, conversation_of};
 use crate::model::{message_columns, FullMessageRow, MessageRow};
 use crate::{
-    Error, HistoryCursor, Inserted, Message, MessageState, NewMessage, Result, Store, BEGIN_WRITE,
+    ConversationKind, Direction, Error, HistoryCursor, Inserted, Message, MessageState, NewMessage,
+    Result, Store, BEGIN_WRITE,
 };
 
 /// Full message row with its account and peer JIDs; callers append the `WHERE` clause.
@@ -47,7 +49,7 @@ impl Store {
     /// Fails with `Error::Db(sqlx::Error::RowNotFound)` when the account is not saved.
     pub async fn insert_message(&self, m: &NewMessage) -> Result<Inserted> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let conversation = conversation_id(&mut tx, &m.account, &m.peer).await?;
+        let conversation = conversation_id(&mut tx, &m.account, &m.peer, m.kind).await?;
         let inserted = insert_all(&mut tx, &[conversation], std::slice::from_ref(m)).await?;
         tx.commit().await?;
         inserted
@@ -57,27 +59,28 @@ impl Store {
     }
 
     /// Stores a batch (an archive page, a burst of carbons) in one transaction, deduplicating
-    /// within the batch too. Results are in batch order. If any message fails (for example its
-    /// account is not saved) nothing of the batch is stored.
+    /// within the batch too. Results are in batch order, and so is the local order of the new
+    /// rows. If any message fails (for example its account is not saved) nothing of the batch
+    /// is stored.
     pub async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Inserted>> {
         if batch.is_empty() {
             return Ok(Vec::new());
         }
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
         // Each distinct (account, peer) once, then every message's place in that list.
-        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        let mut wanted: Vec<(&str, &str, ConversationKind)> = Vec::new();
         let mut place: HashMap<(&str, &str), usize> = HashMap::new();
         let places: Vec<usize> = batch
             .iter()
             .map(|m| {
                 let key = (m.account.as_str(), m.peer.as_str());
                 *place.entry(key).or_insert_with(|| {
-                    pairs.push(key);
-                    pairs.len() - 1
+                    wanted.push((key.0, key.1, m.kind));
+                    wanted.len() - 1
                 })
             })
             .collect();
-        let ids = conversation_ids(&mut tx, &pairs).await?;
+        let ids = conversation_ids(&mut tx, &wanted).await?;
         let conversations: Vec<i64> = places.into_iter().map(|i| ids[i]).collect();
         let out = insert_all(&mut tx, &conversations, batch).await?;
         tx.commit().await?;
@@ -89,8 +92,37 @@ impl Store {
         full_message(&mut conn, id).await
     }
 
-    /// Sets the delivery state and error text (`None` clears it) of message `id`; returns
-    /// the updated message, or `None` if there is no such message.
+    /// The newest message of the conversation with `peer`, in `direction`, whose stanza `id`
+    /// attribute is `remote_id`: what a receipt, marker, correction or reaction refers to.
+    pub async fn message_by_remote_id(
+        &self,
+        account: &str,
+        peer: &str,
+        direction: Direction,
+        remote_id: &str,
+    ) -> Result<Option<Message>> {
+        let row: Option<MessageRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            message_columns!("message"),
+            " FROM message WHERE conversation_id = (",
+            conversation_of!(),
+            ") AND remote_id = ?3 AND direction = ?4
+             ORDER BY id DESC LIMIT 1"
+        ))
+        .bind(account)
+        .bind(peer)
+        .bind(remote_id)
+        .bind(direction.code())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| r.into_message(account.to_owned(), peer.to_owned()))
+            .transpose()
+    }
+
+    /// Moves message `id` forward to `state` and sets its error text (`None` clears it);
+    /// returns the updated message. Returns `None`, changing nothing, when there is no such
+    /// message or the move is not forward ([`MessageState::can_become`]): a late server ack
+    /// after a bounce or a receipt leaves the message failed or delivered.
     pub async fn update_state(
         &self,
         id: i64,
@@ -98,13 +130,17 @@ impl Store {
         error: Option<&str>,
     ) -> Result<Option<Message>> {
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
-        let changed = sqlx::query("UPDATE message SET state = ?2, error = ?3 WHERE id = ?1")
-            .bind(id)
-            .bind(state.code())
-            .bind(error)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+        let changed = sqlx::query(
+            "UPDATE message SET state = ?2, error = ?3
+             WHERE id = ?1 AND state IN (SELECT value FROM json_each(?4))",
+        )
+        .bind(id)
+        .bind(state.as_str())
+        .bind(error)
+        .bind(state.predecessors_json())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         let message = if changed == 0 {
             None
         } else {
@@ -129,18 +165,43 @@ impl Store {
              WHERE conversation_id = (",
             conversation_of!(),
             ") AND direction = 1 AND origin_id = ?3
+               AND state IN (SELECT value FROM json_each(?6))
              RETURNING ",
             message_columns!("message")
         ))
         .bind(account)
         .bind(peer)
         .bind(origin_id)
-        .bind(state.code())
+        .bind(state.as_str())
         .bind(error)
+        .bind(state.predecessors_json())
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| r.into_message(account.to_owned(), peer.to_owned()))
             .transpose()
+    }
+
+    /// The user asked to send failed message `id` again: it becomes pending, without its
+    /// error, in its place in history, and goes out with the other pending messages. This is
+    /// the only way out of `Failed`; [`Store::update_state`] never takes it. Returns `None`,
+    /// changing nothing, unless `id` is an outgoing message in state failed.
+    pub async fn resend(&self, id: i64) -> Result<Option<Message>> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let changed = sqlx::query(
+            "UPDATE message SET state = 'pending', error = NULL
+             WHERE id = ?1 AND direction = 1 AND state = 'failed'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let message = if changed == 0 {
+            None
+        } else {
+            full_message(&mut tx, id).await?
+        };
+        tx.commit().await?;
+        Ok(message)
     }
 
     /// Records the archive's stanza-id of message `id`. If another message of the same
@@ -159,7 +220,7 @@ impl Store {
     /// after a reconnect.
     pub async fn pending_messages(&self, account: &str) -> Result<Vec<Message>> {
         let rows: Vec<FullMessageRow> = sqlx::query_as(select_full_message!(
-            "WHERE a.jid = ?1 AND m.direction = 1 AND m.state = 0
+            "WHERE a.jid = ?1 AND m.direction = 1 AND m.state = 'pending'
              ORDER BY m.sent_at, m.id"
         ))
         .bind(account)
@@ -170,7 +231,7 @@ impl Store {
 
     /// Up to `limit` messages of the conversation strictly older than `before` (or the newest
     /// when None), returned OLDEST FIRST (ready to prepend in a chat view). Ordered by
-    /// (sent_at, id).
+    /// (sent_at, id). Retracted messages are included as tombstones.
     pub async fn history(
         &self,
         account: &str,
@@ -200,7 +261,7 @@ impl Store {
     }
 }
 
-/// Rows per multi-row `INSERT`. Each row binds 9 parameters, so a chunk stays far below
+/// Rows per multi-row `INSERT`. Each row binds 15 parameters, so a chunk stays far below
 /// SQLite's limit of 32,766 bound parameters.
 const CHUNK: usize = 256;
 
@@ -228,10 +289,11 @@ fn insert_sql(rows: usize) -> SqlStr {
     let all = SQL.get_or_init(|| {
         std::iter::successors(Some(1_usize), |&n| (n < CHUNK).then_some(n * 2))
             .map(|n| {
-                let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
+                let values = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
                 AssertSqlSafe(format!(
-                    "INSERT INTO message (conversation_id, direction, body, sent_at, received_at,
-                                          origin_id, stanza_id, state, error)
+                    "INSERT INTO message (conversation_id, direction, remote_id, origin_id,
+                                          stanza_id, sender_jid, sender_nick, occupant_id, body,
+                                          sent_at, server_at, received_at, seq, state, error)
                      VALUES {values}
                      ON CONFLICT DO NOTHING"
                 ))
@@ -277,6 +339,7 @@ async fn insert_all(
     conversations: &[i64],
     batch: &[NewMessage],
 ) -> Result<Vec<Inserted>> {
+    let seqs = take_positions(conn, batch).await?;
     // Highest message id before the next chunk. A lone message needs none: its id is the
     // last insert rowid.
     let mut top = if batch.len() > 1 {
@@ -293,20 +356,27 @@ async fn insert_all(
         let chunk = conversations[start..start + size]
             .iter()
             .copied()
-            .zip(&batch[start..start + size]);
+            .zip(&batch[start..start + size])
+            .zip(seqs[start..start + size].iter().copied());
         start += size;
 
         let mut insert = sqlx::query(insert_sql(size));
-        for (conversation, m) in chunk.clone() {
+        for ((conversation, m), seq) in chunk.clone() {
             insert = insert
                 .bind(conversation)
                 .bind(m.direction.code())
-                .bind(&m.body)
-                .bind(m.sent_at)
-                .bind(m.received_at)
+                .bind(&m.remote_id)
                 .bind(&m.origin_id)
                 .bind(&m.stanza_id)
-                .bind(m.state.code())
+                .bind(&m.sender_jid)
+                .bind(&m.sender_nick)
+                .bind(&m.occupant_id)
+                .bind(&m.body)
+                .bind(m.sent_at)
+                .bind(m.server_at)
+                .bind(m.received_at)
+                .bind(seq)
+                .bind(m.state.as_str())
                 .bind(&m.error);
         }
         let done = insert.execute(&mut *conn).await?;
@@ -329,8 +399,8 @@ async fn insert_all(
         if stored == size as u64 {
             // Every message is new: the ids run up to `last` in batch order.
             let first = last - (size as i64 - 1);
-            for (i, (_, m)) in chunk.enumerate() {
-                out.push(Inserted::New(Message::stored(first + i as i64, m)));
+            for (i, ((_, m), seq)) in chunk.enumerate() {
+                out.push(Inserted::New(Message::stored(first + i as i64, seq, m)));
             }
             continue;
         }
@@ -356,13 +426,13 @@ async fn insert_all(
                 ))
             }
         };
-        for (conversation, m) in chunk {
+        for ((conversation, m), seq) in chunk {
             // A message whose key matches the next stored row is that row: had it been a
             // duplicate, its stored copy would have turned away every later message with
             // the same key as well.
             if let Some(row) = rows.next_if(|r| r.is_of(conversation, m)) {
                 seen = row.id;
-                out.push(Inserted::New(Message::stored(row.id, m)));
+                out.push(Inserted::New(Message::stored(row.id, seq, m)));
                 continue;
             }
             // Rows after `seen` were stored after `m`, so they are not what it duplicates: the
@@ -386,6 +456,40 @@ async fn insert_all(
         }
     }
     Ok(out)
+}
+
+/// Local order positions for the messages of `batch`, in batch order, taken from the
+/// `local_order` counters: arrivals above everything stored, backfill below everything, each
+/// group in batch order. A message that turns out to be a duplicate leaves its position
+/// unused; positions are never handed out twice. Call inside a write transaction.
+async fn take_positions(conn: &mut SqliteConnection, batch: &[NewMessage]) -> Result<Vec<i64>> {
+    let (top, bottom): (i64, i64) =
+        sqlx::query_as("SELECT top, bottom FROM local_order WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or_else(|| Error::Corrupt("the local order counters are missing".into()))?;
+    let older = batch.iter().filter(|m| m.backfill).count() as i64;
+    let (mut next_top, mut next_bottom) = (top, bottom - older);
+    let new_bottom = next_bottom;
+    let seqs: Vec<i64> = batch
+        .iter()
+        .map(|m| {
+            if m.backfill {
+                let seq = next_bottom;
+                next_bottom += 1;
+                seq
+            } else {
+                next_top += 1;
+                next_top
+            }
+        })
+        .collect();
+    sqlx::query("UPDATE local_order SET top = ?1, bottom = ?2 WHERE id = 1")
+        .bind(next_top)
+        .bind(new_bottom)
+        .execute(conn)
+        .await?;
+    Ok(seqs)
 }
 
 /// The stored message `m` duplicates: same origin-id in the same direction, else same
@@ -429,7 +533,7 @@ async fn stored_copy(
     Ok(None)
 }
 
-async fn full_message(conn: &mut SqliteConnection, id: i64) -> Result<Option<Message>> {
+pub(crate) async fn full_message(conn: &mut SqliteConnection, id: i64) -> Result<Option<Message>> {
     let row: Option<FullMessageRow> = sqlx::query_as(select_full_message!("WHERE m.id = ?1"))
         .bind(id)
         .fetch_optional(conn)
@@ -440,7 +544,7 @@ async fn full_message(conn: &mut SqliteConnection, id: i64) -> Result<Option<Mes
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Account, Direction};
+    use crate::Account;
 
     async fn plan(store: &Store, sql: &str) -> Vec<String> {
         let rows: Vec<(i64, i64, i64, String)> =
@@ -475,21 +579,16 @@ mod tests {
             .await
             .unwrap();
         let batch: Vec<NewMessage> = (0..2_000)
-            .map(|i| NewMessage {
-                account: "me@example.org".into(),
-                peer: format!("peer{}@example.org", i % 5),
-                direction: if i % 3 == 0 {
-                    Direction::Outgoing
+            .map(|i| {
+                let peer = format!("peer{}@example.org", i % 5);
+                let mut m = if i % 3 == 0 {
+                    NewMessage::outgoing("me@example.org", peer, format!("message {i}"), i / 4)
                 } else {
-                    Direction::Incoming
-                },
-                body: format!("message {i}"),
-                sent_at: i / 4,
-                received_at: i,
-                origin_id: Some(format!("o{i}")),
-                stanza_id: Some(format!("s{i}")),
-                state: MessageState::Received,
-                error: None,
+                    NewMessage::incoming("me@example.org", peer, format!("message {i}"), i / 4, i)
+                };
+                m.origin_id = Some(format!("o{i}"));
+                m.stanza_id = Some(format!("s{i}"));
+                m
             })
             .collect();
         store.insert_messages(&batch).await.unwrap();

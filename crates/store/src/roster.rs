@@ -90,11 +90,12 @@ impl Store {
     /// The cached roster version and items, sorted by JID. An unknown account has none.
     pub async fn roster(&self, account: &str) -> Result<(Option<String>, Vec<RosterItem>)> {
         let mut conn = self.pool.acquire().await?;
-        let version: Option<Option<String>> =
-            sqlx::query_scalar("SELECT roster_version FROM account WHERE jid = ?1")
-                .bind(account)
-                .fetch_optional(&mut *conn)
-                .await?;
+        let version: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT roster_version FROM account WHERE jid = ?1 AND forgotten = 0",
+        )
+        .bind(account)
+        .fetch_optional(&mut *conn)
+        .await?;
         let Some(version) = version else {
             return Ok((None, Vec::new()));
         };

@@ -3,7 +3,9 @@
 use hongyan_core::store::Account;
 use hongyan_core::transport::tls::normalize_fingerprint;
 use hongyan_core::jid::BareJid;
-use hongyan_core::{parse_bare_jid, AccountConfig, Client, ConnState, ConnectOptions};
+use hongyan_core::{
+    parse_bare_jid, AccountConfig, Client, ConnState, ConnectOptions, OwnPresence, Show,
+};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use tracing::{info, warn};
@@ -23,6 +25,21 @@ pub struct AccountView {
     /// The OS keyring holds a password for it.
     pub has_password: bool,
     pub state: ConnState,
+    /// The own presence last chosen for it, announced at its next sign-in.
+    pub show: Show,
+    pub status: Option<String>,
+}
+
+impl AccountView {
+    fn new(account: Account, has_password: bool, state: ConnState, presence: OwnPresence) -> Self {
+        AccountView {
+            account,
+            has_password,
+            state,
+            show: presence.show,
+            status: presence.status,
+        }
+    }
 }
 
 /// No `Debug`: it carries a password.
@@ -104,15 +121,13 @@ fn check_password(password: &str) -> Result<()> {
 pub async fn accounts(state: State<'_, AppState>) -> Result<Vec<AccountView>> {
     let accounts = state.store.accounts().await?;
     let saved = secrets::saved(accounts.iter().map(|a| a.jid.clone()).collect()).await?;
-    Ok(accounts
-        .into_iter()
-        .zip(saved)
-        .map(|(account, has_password)| AccountView {
-            state: state.state_of(&account.jid),
-            has_password,
-            account,
-        })
-        .collect())
+    let mut views = Vec::with_capacity(accounts.len());
+    for (account, has_password) in accounts.into_iter().zip(saved) {
+        let presence = OwnPresence::saved(&state.store, &account.jid).await?;
+        let connection = state.state_of(&account.jid);
+        views.push(AccountView::new(account, has_password, connection, presence));
+    }
+    Ok(views)
 }
 
 /// Creates the account on the server (XEP-0077). The UI signs in afterwards.
@@ -169,11 +184,14 @@ pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<
     if let Some(old) = state.remove(&account) {
         old.disconnect().await;
     }
+    // Announced as the first presence, so contacts never see "online" before a kept "away".
+    let presence = OwnPresence::saved(&state.store, &account).await?;
     let config = AccountConfig {
         jid,
         password: password.clone(),
         resource,
         connect,
+        presence: presence.clone(),
     };
     let client = state
         .cancellable(&account, async {
@@ -218,11 +236,7 @@ pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<
         stored.port = None;
         state.store.save_account(&stored).await?;
     }
-    Ok(AccountView {
-        account: stored,
-        has_password,
-        state: client.state(),
-    })
+    Ok(AccountView::new(stored, has_password, client.state(), presence))
 }
 
 /// Stops a sign-in or registration under way for `jid`; that call then fails with `cancelled`.
@@ -249,6 +263,15 @@ pub async fn logout(state: State<'_, AppState>, account: String) -> Result<()> {
     Ok(())
 }
 
+/// Keeps the presence the user chose for `account`, for its next sign-ins.
+pub(crate) async fn keep_presence(
+    state: &AppState,
+    account: &str,
+    presence: &OwnPresence,
+) -> Result<()> {
+    Ok(presence.save(&state.store, account).await?)
+}
+
 async fn set_auto_connect(state: &AppState, mut account: Account, on: bool) -> Result<Account> {
     if account.auto_connect != on {
         account.auto_connect = on;
@@ -257,18 +280,26 @@ async fn set_auto_connect(state: &AppState, mut account: Account, on: bool) -> R
     Ok(account)
 }
 
-/// Signs out and removes everything Hongyan keeps about the account, password included.
+/// Signs out and removes what Hongyan keeps about the account on this computer: its saved
+/// password, server settings, pinned certificate, cached contacts and chosen presence, and its
+/// local messages unless `keep_history` (JavaScript: `keepHistory`). Kept history comes back
+/// when the same address is signed in to again.
 #[tauri::command]
-pub async fn forget_account(state: State<'_, AppState>, account: String) -> Result<()> {
+pub async fn forget_account(
+    state: State<'_, AppState>,
+    account: String,
+    keep_history: bool,
+) -> Result<()> {
     let account = account_key(&account)?;
     if let Some(client) = state.remove(&account) {
         client.disconnect().await;
     }
-    let stored = state.store.delete_account(&account).await;
+    // The password goes whatever the store says.
+    let stored = state.store.forget_account(&account, keep_history).await;
     let keyring = secrets::delete(&account).await;
     stored?;
     keyring?;
-    info!(account = %account, "account forgotten");
+    info!(account = %account, keep_history, "account forgotten");
     Ok(())
 }
 
@@ -409,17 +440,50 @@ mod tests {
     }
 
     #[test]
-    fn account_view_is_the_account_plus_two_fields() {
-        let v = serde_json::to_value(AccountView {
-            account: saved(),
-            has_password: true,
-            state: ConnState::Online,
-        })
-        .unwrap();
+    fn account_view_is_the_account_plus_connection_and_presence() {
+        let presence = OwnPresence {
+            show: Show::Dnd,
+            status: Some("开会中".into()),
+        };
+        let v = serde_json::to_value(AccountView::new(saved(), true, ConnState::Online, presence))
+            .unwrap();
         assert_eq!(v["jid"], "me@example.org");
         assert_eq!(v["pinnedCertSha256"], "ab".repeat(32));
         assert_eq!(v["hasPassword"], true);
         assert_eq!(v["state"], "online");
+        assert_eq!(v["show"], "dnd");
+        assert_eq!(v["status"], "开会中");
+        let v = serde_json::to_value(AccountView::new(
+            saved(),
+            false,
+            ConnState::Offline,
+            OwnPresence::default(),
+        ))
+        .unwrap();
+        assert_eq!((&v["show"], &v["status"]), (&"online".into(), &serde_json::Value::Null));
+    }
+
+    /// What `set_presence` keeps is what the next sign-in announces, and forgetting the account
+    /// (history kept or not) forgets it.
+    #[tokio::test]
+    async fn a_chosen_presence_is_kept_for_the_next_sign_in() {
+        let state = test_state().await;
+        state.store.save_account(&saved()).await.unwrap();
+        let away = OwnPresence {
+            show: Show::Away,
+            status: Some("午饭".into()),
+        };
+        keep_presence(&state, "me@example.org", &away).await.unwrap();
+        assert_eq!(
+            OwnPresence::saved(&state.store, "me@example.org").await.unwrap(),
+            away
+        );
+        state.store.forget_account("me@example.org", true).await.unwrap();
+        state.store.save_account(&saved()).await.unwrap();
+        assert_eq!(
+            OwnPresence::saved(&state.store, "me@example.org").await.unwrap(),
+            OwnPresence::default()
+        );
     }
 
     #[test]

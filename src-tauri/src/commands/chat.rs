@@ -1,7 +1,7 @@
 //! Conversations and messages.
 
 use hongyan_core::store::{Conversation, HistoryCursor, Message};
-use hongyan_core::{now_ms, parse_bare_jid};
+use hongyan_core::parse_bare_jid;
 use tauri::State;
 
 use super::account_key;
@@ -55,8 +55,6 @@ pub async fn send_message(
 pub async fn mark_read(state: State<'_, AppState>, account: String, peer: String) -> Result<()> {
     let account = account_key(&account)?;
     let peer = peer.trim();
-    // A sender's clock may run ahead of ours: read up to the newest message, not just "now".
-    let newest = state.store.history(&account, peer, None, 1).await?;
-    let at = newest.iter().map(|m| m.sent_at).fold(now_ms(), i64::max);
-    Ok(state.store.mark_read(&account, peer, at).await?)
+    // By arrival, not by time: a message its sender backdated is still unread until now.
+    Ok(state.store.mark_all_read(&account, peer).await?)
 }

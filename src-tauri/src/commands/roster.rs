@@ -1,7 +1,7 @@
 //! Contacts, subscriptions and own presence.
 
 use hongyan_core::contacts::Contacts;
-use hongyan_core::{parse_bare_jid, Contact, Show};
+use hongyan_core::{parse_bare_jid, Contact, OwnPresence, Show};
 use tauri::State;
 
 use super::{account_key, non_blank};
@@ -53,6 +53,8 @@ pub fn subscription_requests(state: State<'_, AppState>, account: String) -> Res
     Ok(state.client(&account_key(&account)?)?.subscription_requests())
 }
 
+/// Announces the own presence and keeps it: it survives signing out and in and restarts, and
+/// the next sign-in announces it first.
 #[tauri::command]
 pub async fn set_presence(
     state: State<'_, AppState>,
@@ -60,6 +62,12 @@ pub async fn set_presence(
     show: Show,
     status: Option<String>,
 ) -> Result<()> {
-    let client = state.client(&account_key(&account)?)?;
-    Ok(client.set_presence(show, non_blank(status)).await?)
+    let account = account_key(&account)?;
+    let client = state.client(&account)?;
+    let presence = OwnPresence {
+        show,
+        status: non_blank(status),
+    };
+    super::account::keep_presence(&state, &account, &presence).await?;
+    Ok(client.set_presence(presence.show, presence.status).await?)
 }

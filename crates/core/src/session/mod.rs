@@ -2,6 +2,7 @@
 
 pub mod sasl;
 pub mod scram;
+pub mod sm;
 
 use std::time::Duration;
 

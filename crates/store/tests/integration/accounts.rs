@@ -111,7 +111,7 @@ async fn delete_removes_roster_messages_and_markers() {
         o.account = acc.into();
         store.insert_message(&o).await.unwrap();
     }
-    store.mark_read(ME, "bob@example.org", 15).await.unwrap();
+    store.mark_all_read(ME, "bob@example.org").await.unwrap();
     let mine = store
         .history(ME, "bob@example.org", None, 10)
         .await
@@ -173,4 +173,220 @@ async fn delete_unknown_account_is_a_no_op() {
     let store = store().await;
     store.delete_account("nobody@example.org").await.unwrap();
     assert_eq!(store.accounts().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn forget_keeping_history_hides_the_account_until_it_is_saved_again() {
+    let store = store().await;
+    let bob = "bob@example.org";
+    let other = "other@example.org";
+    store.save_account(&account(other)).await.unwrap();
+    let pinned = hongyan_store::Account {
+        host: Some("xmpp.example.org".into()),
+        port: Some(5222),
+        pinned_cert_sha256: Some("cd".repeat(32)),
+        last_login_at: Some(7),
+        ..account(ME)
+    };
+    store.save_account(&pinned).await.unwrap();
+    let item = RosterItem {
+        jid: bob.into(),
+        name: Some("Bob".into()),
+        groups: vec![],
+        subscription: Subscription::Both,
+        ask_pending: false,
+    };
+    store
+        .replace_roster(ME, Some("v1"), std::slice::from_ref(&item))
+        .await
+        .unwrap();
+    store
+        .set_own_presence(ME, "dnd", Some("开会中"))
+        .await
+        .unwrap();
+    let read = store
+        .insert_message(&incoming(bob, "read", 10))
+        .await
+        .unwrap()
+        .into_message();
+    store.mark_read_up_to(ME, bob, read.id).await.unwrap();
+    let unread = store
+        .insert_message(&incoming(bob, "unread", 20))
+        .await
+        .unwrap()
+        .into_message();
+    let mut waiting = outgoing(bob, "not sent yet", 30);
+    waiting.origin_id = Some("o-wait".into());
+    let waiting = store.insert_message(&waiting).await.unwrap().into_message();
+    store
+        .advance_archive_sync(
+            ME,
+            ME,
+            &hongyan_store::ArchivePage {
+                oldest: Some(hongyan_store::ArchivePosition {
+                    stanza_id: "a1".into(),
+                    at: 10,
+                }),
+                newest: Some(hongyan_store::ArchivePosition {
+                    stanza_id: "a2".into(),
+                    at: 20,
+                }),
+                reached_start: true,
+            },
+        )
+        .await
+        .unwrap();
+
+    store.forget_account(ME, true).await.unwrap();
+    assert_eq!(store.account(ME).await.unwrap(), None);
+    assert_eq!(store.accounts().await.unwrap(), vec![account(other)]);
+    assert_eq!(store.roster(ME).await.unwrap(), (None, vec![]));
+    assert_eq!(store.own_presence(ME).await.unwrap(), None);
+    // Nothing can be written for it while it is forgotten.
+    for result in [
+        store
+            .insert_message(&incoming(bob, "while away", 40))
+            .await
+            .map(|_| ()),
+        store.replace_roster(ME, None, &[]).await,
+        store.set_own_presence(ME, "online", None).await,
+        store.mark_all_read(ME, bob).await,
+    ] {
+        assert!(
+            matches!(result, Err(Error::Db(sqlx::Error::RowNotFound))),
+            "{result:?}"
+        );
+    }
+    store.touch_login(ME, 99).await.unwrap();
+    // Its history stays, readable by JID; a pending message did not wait to go out.
+    let history = store.history(ME, bob, None, 10).await.unwrap();
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[0], read);
+    assert_eq!(history[1], unread);
+    assert_eq!(history[2].state, hongyan_store::MessageState::Failed);
+    assert!(history[2].error.is_some());
+    assert!(store.pending_messages(ME).await.unwrap().is_empty());
+
+    // Signing in to the same address again brings it back with that history.
+    let back = account(ME);
+    store.save_account(&back).await.unwrap();
+    assert_eq!(store.account(ME).await.unwrap(), Some(back.clone()));
+    let mut listed = store.accounts().await.unwrap();
+    listed.sort_by(|a, b| a.jid.cmp(&b.jid));
+    assert_eq!(listed, vec![back, account(other)]);
+    let convs = store.conversations(ME).await.unwrap();
+    assert_eq!(convs.len(), 1);
+    assert_eq!(convs[0].unread, 1, "the read marker came back too");
+    assert_eq!(convs[0].last.id, waiting.id);
+    assert_eq!(convs[0].name, None, "the roster cache was cleared");
+    assert_eq!(store.history(ME, bob, None, 10).await.unwrap(), history);
+    let sync = store.archive_sync(ME, ME).await.unwrap().unwrap();
+    assert_eq!(sync.newest.unwrap().stanza_id, "a2");
+    assert!(sync.complete);
+    // The pinned certificate and server settings are gone: the user sets them again.
+    let saved = store.account(ME).await.unwrap().unwrap();
+    assert_eq!(
+        (saved.pinned_cert_sha256, saved.host, saved.port),
+        (None, None, None)
+    );
+    // New messages go into the same conversation.
+    assert!(store
+        .insert_message(&incoming(bob, "welcome back", 50))
+        .await
+        .unwrap()
+        .is_new());
+    assert_eq!(store.conversations(ME).await.unwrap()[0].unread, 2);
+
+    // The other account never noticed.
+    assert_eq!(store.account(other).await.unwrap(), Some(account(other)));
+}
+
+#[tokio::test]
+async fn forget_without_history_removes_everything() {
+    let store = store().await;
+    let bob = "bob@example.org";
+    let m = store
+        .insert_message(&incoming(bob, "hi", 1))
+        .await
+        .unwrap()
+        .into_message();
+    store.set_own_presence(ME, "away", None).await.unwrap();
+    store.forget_account(ME, false).await.unwrap();
+    assert_eq!(store.message(m.id).await.unwrap(), None);
+    store.save_account(&account(ME)).await.unwrap();
+    assert!(store.conversations(ME).await.unwrap().is_empty());
+    assert_eq!(store.own_presence(ME).await.unwrap(), None);
+
+    // A forgotten account's kept history can be removed later.
+    let m = store
+        .insert_message(&incoming(bob, "second life", 2))
+        .await
+        .unwrap()
+        .into_message();
+    store.forget_account(ME, true).await.unwrap();
+    assert!(store.message(m.id).await.unwrap().is_some());
+    store.forget_account(ME, false).await.unwrap();
+    assert_eq!(store.message(m.id).await.unwrap(), None);
+    store.save_account(&account(ME)).await.unwrap();
+    assert!(store.history(ME, bob, None, 10).await.unwrap().is_empty());
+
+    store
+        .forget_account("nobody@example.org", true)
+        .await
+        .unwrap();
+    store
+        .forget_account("nobody@example.org", false)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn own_presence_is_kept_per_account_and_validated() {
+    let store = store().await;
+    let other = "other@example.org";
+    store.save_account(&account(other)).await.unwrap();
+    assert_eq!(store.own_presence(ME).await.unwrap(), None);
+    for show in hongyan_store::OWN_PRESENCE_SHOWS {
+        store
+            .set_own_presence(ME, show, Some("状态 ✨"))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.own_presence(ME).await.unwrap(),
+            Some((show.to_owned(), Some("状态 ✨".to_owned())))
+        );
+    }
+    store.set_own_presence(ME, "xa", None).await.unwrap();
+    store
+        .set_own_presence(other, "chat", Some("free"))
+        .await
+        .unwrap();
+    for bad in ["", "Away", "busy", "unavailable", " dnd"] {
+        assert!(
+            matches!(
+                store.set_own_presence(ME, bad, None).await,
+                Err(Error::Invalid(_))
+            ),
+            "accepted {bad:?}"
+        );
+    }
+    assert_eq!(
+        store.own_presence(ME).await.unwrap(),
+        Some(("xa".to_owned(), None))
+    );
+    assert_eq!(
+        store.own_presence(other).await.unwrap(),
+        Some(("chat".to_owned(), Some("free".to_owned())))
+    );
+    // Saving the account again (a new login) keeps the choice.
+    store.save_account(&account(ME)).await.unwrap();
+    assert_eq!(
+        store.own_presence(ME).await.unwrap(),
+        Some(("xa".to_owned(), None))
+    );
+    assert!(matches!(
+        store.set_own_presence("nobody@x", "online", None).await,
+        Err(Error::Db(sqlx::Error::RowNotFound))
+    ));
+    assert_eq!(store.own_presence("nobody@x").await.unwrap(), None);
 }

@@ -72,101 +72,185 @@ async fn newest_activity_first_with_last_message_and_roster_name() {
     assert!(store.conversations("nobody@x").await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn unread_counts_incoming_after_the_read_marker() {
-    let store = store().await;
-    for (i, at) in [10, 20, 30, 40].into_iter().enumerate() {
-        store
-            .insert_message(&incoming(BOB, &format!("in {i}"), at))
-            .await
-            .unwrap();
-    }
+async fn unread(store: &hongyan_store::Store, peer: &str) -> i64 {
     store
-        .insert_message(&outgoing(BOB, "my reply", 50))
+        .conversations(ME)
         .await
-        .unwrap();
-    let unread = |store: hongyan_store::Store| async move {
-        store.conversations(ME).await.unwrap()[0].unread
-    };
+        .unwrap()
+        .into_iter()
+        .find(|c| c.peer == peer)
+        .map_or(0, |c| c.unread)
+}
+
+async fn id_of(store: &hongyan_store::Store, m: &hongyan_store::NewMessage) -> i64 {
+    store.insert_message(m).await.unwrap().message().id
+}
+
+#[tokio::test]
+async fn unread_counts_by_arrival_not_by_the_senders_clock() {
+    let store = store().await;
+    let mut ids = Vec::new();
+    for (i, at) in [10, 20, 30, 40].into_iter().enumerate() {
+        ids.push(id_of(&store, &incoming(BOB, &format!("in {i}"), at)).await);
+    }
+    let reply = id_of(&store, &outgoing(BOB, "my reply", 50)).await;
     assert_eq!(
-        unread(store.clone()).await,
+        unread(&store, BOB).await,
         4,
         "outgoing messages are never unread"
     );
 
-    store.mark_read(ME, BOB, 20).await.unwrap();
+    store.mark_read_up_to(ME, BOB, ids[1]).await.unwrap();
     assert_eq!(
-        unread(store.clone()).await,
+        unread(&store, BOB).await,
         2,
-        "sent_at == marker counts as read"
+        "the marked message and those before it are read"
     );
 
-    // New incoming messages after the marker are unread; older ones (archive) are not.
+    // Both arrive after the marker, so both are unread, whatever time their senders claim.
     store
         .insert_message(&incoming(BOB, "new", 60))
         .await
         .unwrap();
-    store
-        .insert_message(&incoming(BOB, "old from archive", 15))
-        .await
-        .unwrap();
-    assert_eq!(unread(store.clone()).await, 3);
+    let backdated = id_of(&store, &incoming(BOB, "backdated by its sender", 15)).await;
+    assert_eq!(unread(&store, BOB).await, 4);
 
     // The marker never moves back.
-    store.mark_read(ME, BOB, 5).await.unwrap();
-    assert_eq!(unread(store.clone()).await, 3);
+    store.mark_read_up_to(ME, BOB, ids[0]).await.unwrap();
+    assert_eq!(unread(&store, BOB).await, 4);
 
-    store.mark_read(ME, BOB, 60).await.unwrap();
-    assert_eq!(unread(store.clone()).await, 0);
+    // Up to my reply: "in 2" and "in 3" arrived before it; "new" and the backdated one after.
+    store.mark_read_up_to(ME, BOB, reply).await.unwrap();
+    assert_eq!(unread(&store, BOB).await, 2);
+    let marker = store.message(reply).await.unwrap().unwrap().seq;
+    assert!(store.message(backdated).await.unwrap().unwrap().seq > marker);
+
+    // A message of another conversation, or none, moves nothing.
+    let carol = id_of(&store, &incoming(CAROL, "carol", 70)).await;
+    store.mark_read_up_to(ME, BOB, carol).await.unwrap();
+    store.mark_read_up_to(ME, BOB, carol + 1_000).await.unwrap();
+    assert_eq!(unread(&store, BOB).await, 2);
+    assert_eq!(unread(&store, CAROL).await, 1);
+
+    store.mark_all_read(ME, BOB).await.unwrap();
+    assert_eq!(unread(&store, BOB).await, 0);
+    assert_eq!(
+        unread(&store, CAROL).await,
+        1,
+        "other conversations keep their marker"
+    );
     store
-        .insert_message(&incoming(BOB, "at the marker", 60))
+        .insert_message(&incoming(BOB, "from long ago", 0))
         .await
         .unwrap();
-    assert_eq!(unread(store.clone()).await, 0);
+    assert_eq!(unread(&store, BOB).await, 1);
+
+    // Older history fetched from an archive goes below the marker: never unread.
+    let mut old = incoming(BOB, "backfill", -50);
+    old.backfill = true;
+    let old = store.insert_message(&old).await.unwrap().into_message();
+    assert!(old.seq <= 0, "{old:?}");
+    assert_eq!(unread(&store, BOB).await, 1);
+    store.mark_read_up_to(ME, BOB, old.id).await.unwrap();
+    assert_eq!(unread(&store, BOB).await, 1);
 }
 
 #[tokio::test]
-async fn marking_read_before_any_message_keeps_the_marker() {
+async fn backfill_is_never_unread_and_arrivals_always_are() {
     let store = store().await;
-    store.mark_read(ME, BOB, 100).await.unwrap();
+    // Nothing read yet: archive history fetched backwards does not count ...
+    let page: Vec<_> = (0..3)
+        .map(|i| {
+            let mut m = incoming(BOB, &format!("history {i}"), 100 + i);
+            m.backfill = true;
+            m
+        })
+        .collect();
+    let stored = store.insert_messages(&page).await.unwrap();
+    assert_eq!(unread(&store, BOB).await, 0);
+    // ... keeps the page's order among itself, below everything ...
+    let seqs: Vec<i64> = stored.iter().map(|r| r.message().seq).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert!(seqs.iter().all(|&s| s <= 0), "{seqs:?}");
+    // ... and a second page goes below the first.
+    let mut older = incoming(BOB, "older history", 50);
+    older.backfill = true;
+    let older = store.insert_message(&older).await.unwrap().into_message();
+    assert!(older.seq < seqs[0]);
+    // Every arrival counts, even one claiming to be older than all of that history.
+    store
+        .insert_message(&incoming(BOB, "arrived now", 1))
+        .await
+        .unwrap();
+    assert_eq!(unread(&store, BOB).await, 1);
+}
+
+#[tokio::test]
+async fn marking_read_without_messages_changes_nothing() {
+    let store = store().await;
+    store.mark_all_read(ME, BOB).await.unwrap();
+    store.mark_read_up_to(ME, BOB, 1).await.unwrap();
     assert!(
         store.conversations(ME).await.unwrap().is_empty(),
         "a conversation without messages is not listed"
     );
     store
-        .insert_message(&incoming(BOB, "old", 90))
+        .insert_message(&incoming(BOB, "first", 90))
         .await
         .unwrap();
     store
-        .insert_message(&incoming(BOB, "new", 110))
+        .insert_message(&incoming(BOB, "second", 110))
         .await
         .unwrap();
-    let convs = store.conversations(ME).await.unwrap();
-    assert_eq!(convs.len(), 1);
-    assert_eq!(convs[0].unread, 1);
-    assert!(matches!(
-        store.mark_read("nobody@x", BOB, 1).await,
-        Err(hongyan_store::Error::Db(sqlx::Error::RowNotFound))
-    ));
+    assert_eq!(unread(&store, BOB).await, 2);
+    for result in [
+        store.mark_read_up_to("nobody@x", BOB, 1).await,
+        store.mark_all_read("nobody@x", BOB).await,
+    ] {
+        assert!(
+            matches!(
+                result,
+                Err(hongyan_store::Error::Db(sqlx::Error::RowNotFound))
+            ),
+            "{result:?}"
+        );
+    }
 }
 
 /// The kept unread count and last message always agree with the messages themselves,
-/// whatever order messages and markers arrive in.
+/// whatever order messages, markers and retractions arrive in.
 #[tokio::test]
 async fn kept_counts_match_the_messages_in_a_random_scenario() {
     let store = store().await;
     let peers = [BOB, CAROL, DAVE];
-    let mut markers = [i64::MIN; 3];
+    let mut markers = [0_i64; 3];
     let mut rng = Lcg(42);
-    for step in 0..400 {
+    for step in 0..500 {
         let p = rng.below(3) as usize;
         let at = rng.below(1_000) as i64;
-        match rng.below(10) {
+        match rng.below(12) {
             0 => {
-                store.mark_read(ME, peers[p], at).await.unwrap();
-                markers[p] = markers[p].max(at);
+                let all = store.history(ME, peers[p], None, 10_000).await.unwrap();
+                if !all.is_empty() {
+                    let m = &all[rng.below(all.len() as u64) as usize];
+                    store.mark_read_up_to(ME, peers[p], m.id).await.unwrap();
+                    markers[p] = markers[p].max(m.seq);
+                }
             }
-            1..=3 => {
+            1 => {
+                store.mark_all_read(ME, peers[p]).await.unwrap();
+                let all = store.history(ME, peers[p], None, 10_000).await.unwrap();
+                let top = all.iter().map(|m| m.seq).max().unwrap_or(0);
+                markers[p] = markers[p].max(top);
+            }
+            2 => {
+                let all = store.history(ME, peers[p], None, 10_000).await.unwrap();
+                if !all.is_empty() {
+                    let m = &all[rng.below(all.len() as u64) as usize];
+                    store.retract_message(m.id, at).await.unwrap();
+                }
+            }
+            3..=4 => {
                 store
                     .insert_message(&outgoing(peers[p], "out", at))
                     .await
@@ -176,6 +260,7 @@ async fn kept_counts_match_the_messages_in_a_random_scenario() {
                 let mut m = incoming(peers[p], "in", at);
                 // Some repeats by stanza-id, which must not count twice.
                 m.stanza_id = Some(format!("s{}", rng.below(300)));
+                m.backfill = rng.below(5) == 0;
                 store.insert_message(&m).await.unwrap();
             }
         }
@@ -187,7 +272,11 @@ async fn kept_counts_match_the_messages_in_a_random_scenario() {
             let all = store.history(ME, peers[p], None, 10_000).await.unwrap();
             let expected = all
                 .iter()
-                .filter(|m| m.direction == Direction::Incoming && m.sent_at > markers[p])
+                .filter(|m| {
+                    m.direction == Direction::Incoming
+                        && m.retracted_at.is_none()
+                        && m.seq > markers[p]
+                })
                 .count() as i64;
             assert_eq!(
                 conv.unread, expected,

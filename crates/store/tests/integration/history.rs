@@ -1,6 +1,6 @@
 use hongyan_store::{HistoryCursor, Message, NewMessage, Store};
 
-use crate::{account, incoming, outgoing, store, Lcg, ME};
+use crate::{account, incoming, outgoing, store, text, Lcg, ME};
 
 const BOB: &str = "bob@example.org";
 
@@ -83,13 +83,13 @@ async fn newest_page_is_returned_oldest_first() {
             .unwrap();
     }
     let page = store.history(ME, BOB, None, 3).await.unwrap();
-    let bodies: Vec<&str> = page.iter().map(|m| m.body.as_str()).collect();
+    let bodies: Vec<&str> = page.iter().map(text).collect();
     assert_eq!(bodies, ["m7", "m8", "m9"]);
     let next = store
         .history(ME, BOB, Some((&page[0]).into()), 3)
         .await
         .unwrap();
-    let bodies: Vec<&str> = next.iter().map(|m| m.body.as_str()).collect();
+    let bodies: Vec<&str> = next.iter().map(text).collect();
     assert_eq!(bodies, ["m4", "m5", "m6"]);
     assert!(store.history(ME, BOB, None, 0).await.unwrap().is_empty());
     assert_eq!(store.history(ME, BOB, None, 1_000).await.unwrap().len(), 10);
@@ -181,8 +181,8 @@ async fn peers_are_compared_case_sensitively() {
         .unwrap();
     let lower = store.history(ME, BOB, None, 10).await.unwrap();
     assert_eq!(upper.len(), 1);
-    assert_eq!(upper[0].body, "upper");
+    assert_eq!(text(&upper[0]), "upper");
     assert_eq!(lower.len(), 1);
-    assert_eq!(lower[0].body, "lower");
+    assert_eq!(text(&lower[0]), "lower");
     assert_eq!(store.conversations(ME).await.unwrap().len(), 2);
 }

@@ -1,14 +1,21 @@
 //! Integration tests of hongyan-store, each on a fresh database.
 
 mod accounts;
+mod archive;
 mod conversations;
+mod edits;
+mod files;
 mod history;
 mod messages;
+mod migration;
 mod persistence;
+mod reactions;
 mod roster;
 mod schema;
+mod search;
+mod states;
 
-use hongyan_store::{Account, Direction, MessageState, NewMessage, Store};
+use hongyan_store::{Account, NewMessage, Store};
 
 pub const ME: &str = "me@example.org";
 
@@ -33,27 +40,16 @@ pub async fn store() -> Store {
 }
 
 pub fn incoming(peer: &str, body: &str, sent_at: i64) -> NewMessage {
-    NewMessage {
-        account: ME.to_owned(),
-        peer: peer.to_owned(),
-        direction: Direction::Incoming,
-        body: body.to_owned(),
-        sent_at,
-        received_at: sent_at + 5,
-        origin_id: None,
-        stanza_id: None,
-        state: MessageState::Received,
-        error: None,
-    }
+    NewMessage::incoming(ME, peer, body, sent_at, sent_at + 5)
 }
 
 pub fn outgoing(peer: &str, body: &str, sent_at: i64) -> NewMessage {
-    NewMessage {
-        direction: Direction::Outgoing,
-        state: MessageState::Pending,
-        received_at: sent_at,
-        ..incoming(peer, body, sent_at)
-    }
+    NewMessage::outgoing(ME, peer, body, sent_at)
+}
+
+/// The body of a stored message, `""` for none.
+pub fn text(m: &hongyan_store::Message) -> &str {
+    m.body.as_deref().unwrap_or_default()
 }
 
 /// Small deterministic generator, so scenario tests are reproducible without extra crates.

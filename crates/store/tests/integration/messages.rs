@@ -1,6 +1,6 @@
 use hongyan_store::{Direction, Error, Inserted, MessageState, NewMessage};
 
-use crate::{account, incoming, outgoing, store, ME};
+use crate::{account, incoming, outgoing, store, text, ME};
 
 const BOB: &str = "bob@example.org";
 
@@ -58,10 +58,13 @@ async fn chinese_and_emoji_bodies_round_trip() {
         ids.push((m.message().id, body.to_owned()));
     }
     for (id, body) in &ids {
-        assert_eq!(&store.message(*id).await.unwrap().unwrap().body, body);
+        assert_eq!(
+            store.message(*id).await.unwrap().unwrap().body.as_deref(),
+            Some(body.as_str())
+        );
     }
     let history = store.history(ME, BOB, None, 100).await.unwrap();
-    let got: Vec<&str> = history.iter().map(|m| m.body.as_str()).collect();
+    let got: Vec<&str> = history.iter().map(text).collect();
     let want: Vec<&str> = ids.iter().map(|(_, b)| b.as_str()).collect();
     assert_eq!(got, want);
 
@@ -156,12 +159,12 @@ async fn batch_keeps_order_and_deduplicates_within_itself() {
             "x",
             10 + i,
         );
-        m.body = format!("message {i}");
+        m.body = Some(format!("message {i}"));
         m.stanza_id = Some(format!("s{}", i + 1));
         batch.push(m);
     }
     let mut again = batch[2].clone();
-    again.body = "a repeat of message 2".into();
+    again.body = Some("a repeat of message 2".into());
     batch.push(again);
     let mut old = incoming(BOB, "repeat of the stored one", 0);
     old.stanza_id = Some("s0".into());
@@ -171,7 +174,7 @@ async fn batch_keeps_order_and_deduplicates_within_itself() {
     assert_eq!(result.len(), batch.len());
     for (i, r) in result.iter().enumerate().take(6) {
         assert!(r.is_new(), "message {i}");
-        assert_eq!(r.message().body, format!("message {i}"));
+        assert_eq!(text(r.message()), format!("message {i}"));
         assert_eq!(
             store.message(r.message().id).await.unwrap().as_ref(),
             Some(r.message())
@@ -211,6 +214,12 @@ async fn state_updates_by_id() {
         .into_message();
     assert_eq!(m.state, MessageState::Pending);
 
+    let sent = store
+        .update_state(m.id, MessageState::Sent, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((sent.state, &sent.error), (MessageState::Sent, &None));
     let failed = store
         .update_state(m.id, MessageState::Failed, Some("service-unavailable"))
         .await
@@ -220,13 +229,6 @@ async fn state_updates_by_id() {
     assert_eq!(failed.error.as_deref(), Some("service-unavailable"));
     assert_eq!((failed.id, &failed.body), (m.id, &m.body));
     assert_eq!(store.message(m.id).await.unwrap(), Some(failed));
-
-    let sent = store
-        .update_state(m.id, MessageState::Sent, None)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!((sent.state, sent.error), (MessageState::Sent, None));
     assert_eq!(
         store
             .update_state(m.id + 100, MessageState::Sent, None)
@@ -254,12 +256,12 @@ async fn state_updates_by_origin_id_touch_only_our_outgoing_message() {
         .into_message();
 
     let updated = store
-        .update_state_by_origin_id(ME, BOB, "oid", MessageState::Received, None)
+        .update_state_by_origin_id(ME, BOB, "oid", MessageState::Delivered, None)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(updated.id, mine.id);
-    assert_eq!(updated.state, MessageState::Received);
+    assert_eq!(updated.state, MessageState::Delivered);
     assert_eq!(store.message(mine.id).await.unwrap(), Some(updated));
     assert_eq!(store.message(theirs.id).await.unwrap(), Some(theirs));
     assert_eq!(store.message(elsewhere.id).await.unwrap(), Some(elsewhere));
@@ -403,7 +405,7 @@ async fn large_batch_matches_storing_one_by_one() {
             } else {
                 outgoing(peer, "", at)
             };
-            m.body = format!("message {i}");
+            m.body = Some(format!("message {i}"));
             match i % 4 {
                 0 => {}
                 1 => m.origin_id = Some(format!("o{i}")),
@@ -417,7 +419,10 @@ async fn large_batch_matches_storing_one_by_one() {
         })
         .collect();
     let repeat = |m: &NewMessage| NewMessage {
-        body: format!("repeat of {}", m.body),
+        body: Some(format!(
+            "repeat of {}",
+            m.body.as_deref().unwrap_or_default()
+        )),
         sent_at: m.sent_at + 1_000,
         ..m.clone()
     };
@@ -527,7 +532,10 @@ async fn batch_peer_with_a_nul_gets_its_own_conversation() {
         .unwrap();
     assert!(result.iter().all(Inserted::is_new));
     let bodies = |history: Vec<hongyan_store::Message>| -> Vec<String> {
-        history.into_iter().map(|m| m.body).collect()
+        history
+            .into_iter()
+            .map(|m| m.body.unwrap_or_default())
+            .collect()
     };
     assert_eq!(
         bodies(store.history(ME, &odd, None, 10).await.unwrap()),

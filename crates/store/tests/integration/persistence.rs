@@ -34,11 +34,15 @@ async fn everything_survives_close_and_reopen() {
         let batch: Vec<_> = (0..120)
             .map(|i| incoming(BOB, &format!("第{i}条消息 ✨"), 1_000 + i))
             .collect();
-        store.insert_messages(&batch).await.unwrap();
+        let stored = store.insert_messages(&batch).await.unwrap();
         let mut out = outgoing(BOB, "还没发出去 📮", 5_000);
         out.origin_id = Some("origin-pending".into());
         let pending = store.insert_message(&out).await.unwrap().into_message();
-        store.mark_read(ME, BOB, 1_099).await.unwrap();
+        // The first 100 are read.
+        store
+            .mark_read_up_to(ME, BOB, stored[99].message().id)
+            .await
+            .unwrap();
         let messages = store.history(ME, BOB, None, 1_000).await.unwrap();
         store.close().await;
         (messages, pending)

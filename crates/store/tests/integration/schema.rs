@@ -47,7 +47,8 @@ async fn no_password_or_secret_is_stored_anywhere() {
             "auto_connect",
             "created_at",
             "last_login_at",
-            "roster_version"
+            "roster_version",
+            "forgotten"
         ]
     );
     let sql: Vec<String> =

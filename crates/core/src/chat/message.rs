@@ -1,7 +1,7 @@
-//! One-to-one chat messages (RFC 6121 §5) with XEP-0359 origin-id/stanza-id and XEP-0203
+//! The wire side of one-to-one chat messages (RFC 6121 §5) with XEP-0359 origin-id/stanza-id and XEP-0203
 //! delayed-delivery stamps: turning stanzas into rows to store, and rows into stanzas to send.
 
-use hongyan_store::{Direction, MessageState, NewMessage};
+use hongyan_store::NewMessage;
 use xmpp::minidom::Element;
 use xmpp::parsers::{
     delay::Delay,
@@ -96,24 +96,54 @@ pub fn incoming(msg: &Message, account: &BareJid, now_ms: i64) -> Incoming {
         .filter_map(|e| StanzaId::try_from(e.clone()).ok())
         .find(|s| s.by == account_jid)
         .map(|s| s.id);
-    let sent_at = payload(msg, "delay", ns::DELAY)
-        .find_map(|e| Delay::try_from(e.clone()).ok())
-        .map(|d| d.stamp.0.timestamp_millis())
-        // A sender's clock in the future would pin the message below everything newer.
-        .map(|t| t.min(now_ms))
-        .unwrap_or(now_ms);
+    let stamps = trusted_stamps(msg, from, account, now_ms);
     Incoming::Chat(NewMessage {
-        account: account.to_string(),
-        peer: peer.to_string(),
-        direction: Direction::Incoming,
-        body,
-        sent_at,
-        received_at: now_ms,
+        remote_id: msg.id.as_ref().map(|i| i.0.clone()),
         origin_id,
         stanza_id,
-        state: MessageState::Received,
-        error: None,
+        sender_jid: Some(from.to_string()),
+        server_at: stamps.server_at,
+        ..NewMessage::incoming(account.to_string(), peer.to_string(), body, stamps.sent_at, now_ms)
     })
+}
+
+/// The times a received message is filed under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamps {
+    /// What history sorts and shows by: a trusted XEP-0203 stamp, else the arrival time.
+    pub sent_at: i64,
+    /// Our server's own stamp (offline storage), when it added one.
+    pub server_at: Option<i64>,
+}
+
+/// XEP-0203 stamps are written by whoever sends or relays the stanza, so only those from our
+/// own side count: one our server added (it names itself, our domain, in `from`: offline
+/// storage on Prosody and ejabberd), or any on a message our own account sent (another of our
+/// clients). A peer's stamp is ignored, or a sender could file a new message deep inside old
+/// history by backdating it; such a message is filed at its arrival. Unread counting never looks
+/// at these times at all (the store counts by arrival order).
+///
+/// A stamp is never later than `now_ms`: a clock running ahead would pin the message below
+/// everything that arrives after it.
+pub fn trusted_stamps(msg: &Message, from: &Jid, account: &BareJid, now_ms: i64) -> Stamps {
+    let delays: Vec<Delay> = payload(msg, "delay", ns::DELAY)
+        .filter_map(|e| Delay::try_from(e.clone()).ok())
+        .collect();
+    let at = |d: &Delay| d.stamp.0.timestamp_millis().min(now_ms);
+    let by_our_server = |d: &&Delay| {
+        d.from.as_ref().is_some_and(|f| {
+            f.node().is_none() && f.resource().is_none() && f.domain() == account.domain()
+        })
+    };
+    // A server appends its stamp after what the sender wrote: the last one is its own.
+    let server_at = delays.iter().rev().find(by_our_server).map(at);
+    let ours = from.to_bare() == *account;
+    let sent_at = match (server_at, ours) {
+        (Some(t), _) => t,
+        (None, true) => delays.first().map(at).unwrap_or(now_ms),
+        (None, false) => now_ms,
+    };
+    Stamps { sent_at, server_at }
 }
 
 #[cfg(test)]
@@ -139,11 +169,75 @@ mod tests {
             <delay xmlns='urn:xmpp:delay' stamp='2026-01-02T03:04:05Z'/></message>");
         let Incoming::Chat(m) = incoming(&m, &me(), 1_900_000_000_000) else { panic!("not a chat") };
         assert_eq!(m.peer, "li@example.org");
-        assert_eq!(m.body, "你好 👋");
+        assert_eq!(m.body.as_deref(), Some("你好 👋"));
+        assert_eq!(m.sender_jid.as_deref(), Some("li@example.org/pc"));
         assert_eq!(m.origin_id.as_deref(), Some("o-1"));
         assert_eq!(m.stanza_id.as_deref(), Some("s-1"), "only our server's stanza-id counts");
-        assert_eq!(m.sent_at, 1_767_323_045_000);
-        assert_eq!(m.state, MessageState::Received);
+        assert_eq!((m.sent_at, m.server_at), (1_900_000_000_000, None), "the sender's own stamp is not taken");
+        assert_eq!(m.received_at, 1_900_000_000_000);
+        assert_eq!(m.state, hongyan_store::MessageState::Received);
+    }
+
+    #[test]
+    fn offline_storage_stamps_of_our_server_are_taken() {
+        // Prosody and ejabberd stamp a stored message with their domain; a stamp of the
+        // sender's may come before it.
+        let m = msg("<message xmlns='jabber:client' type='chat' from='li@example.org/pc' to='me@example.org'>\
+            <body>昨晚的消息</body>\
+            <delay xmlns='urn:xmpp:delay' from='li@example.org/pc' stamp='2001-01-01T00:00:00Z'/>\
+            <delay xmlns='urn:xmpp:delay' from='example.org' stamp='2026-01-02T03:04:05Z'>Offline Storage</delay></message>");
+        let Incoming::Chat(m) = incoming(&m, &me(), 1_900_000_000_000) else { panic!("not a chat") };
+        assert_eq!((m.sent_at, m.server_at), (1_767_323_045_000, Some(1_767_323_045_000)));
+        assert_eq!(m.received_at, 1_900_000_000_000);
+        // Another server's stamp is the peer's business.
+        let other = msg("<message xmlns='jabber:client' type='chat' from='li@other.example/pc'>\
+            <body>x</body><delay xmlns='urn:xmpp:delay' from='other.example' stamp='2026-01-02T03:04:05Z'/></message>");
+        let Incoming::Chat(m) = incoming(&other, &me(), 1_900_000_000_000) else { panic!("not a chat") };
+        assert_eq!((m.sent_at, m.server_at), (1_900_000_000_000, None));
+    }
+
+    /// A peer backdates a message to a year ago. It must still be filed where it arrived: last
+    /// in its conversation, and unread after everything before it was read.
+    #[tokio::test]
+    async fn a_backdated_message_from_a_peer_is_filed_at_arrival_and_unread() {
+        use hongyan_store::{Account, Store};
+        let store = Store::open_memory().await.unwrap();
+        store
+            .save_account(&Account {
+                jid: "me@example.org".into(),
+                host: None,
+                port: None,
+                pinned_cert_sha256: None,
+                resource: "pc".into(),
+                auto_connect: false,
+                created_at: 0,
+                last_login_at: None,
+            })
+            .await
+            .unwrap();
+        let now = 1_767_323_045_000; // 2026-01-02T03:04:05Z
+        let first = msg("<message xmlns='jabber:client' type='chat' from='li@example.org/pc' id='a'><body>早上好</body></message>");
+        let Incoming::Chat(first) = incoming(&first, &me(), now - 60_000) else { panic!("not a chat") };
+        let first = store.insert_message(&first).await.unwrap().into_message();
+        store.mark_all_read("me@example.org", "li@example.org").await.unwrap();
+
+        let backdated = msg("<message xmlns='jabber:client' type='chat' from='li@example.org/pc' id='b'>\
+            <body>你没看到这条</body>\
+            <delay xmlns='urn:xmpp:delay' from='li@example.org/pc' stamp='2025-01-02T03:04:05Z'/>\
+            <delay xmlns='urn:xmpp:delay' stamp='2025-01-02T03:04:05Z'/></message>");
+        let Incoming::Chat(row) = incoming(&backdated, &me(), now) else { panic!("not a chat") };
+        let stored = store.insert_message(&row).await.unwrap().into_message();
+
+        let conversations = store.conversations("me@example.org").await.unwrap();
+        assert_eq!(conversations.len(), 1);
+        assert_eq!(conversations[0].last.id, stored.id, "the backdated message is the newest");
+        assert_eq!(conversations[0].unread, 1);
+        let history = store.history("me@example.org", "li@example.org", None, 10).await.unwrap();
+        let ids: Vec<i64> = history.iter().map(|m| m.id).collect();
+        assert_eq!(ids, [first.id, stored.id]);
+        let kept = store.message(stored.id).await.unwrap().unwrap();
+        assert_eq!((kept.sent_at, kept.server_at, kept.received_at), (now, None, now));
+        assert_eq!(kept.remote_id.as_deref(), Some("b"));
     }
 
     #[test]
@@ -151,6 +245,9 @@ mod tests {
         let m = msg("<message xmlns='jabber:client' from='li@example.org/pc'><body>x</body><delay xmlns='urn:xmpp:delay' stamp='2099-01-01T00:00:00Z'/></message>");
         let Incoming::Chat(m) = incoming(&m, &me(), 1_000) else { panic!("not a chat") };
         assert_eq!(m.sent_at, 1_000);
+        let ahead = msg("<message xmlns='jabber:client' from='me@example.org/phone'><body>x</body><delay xmlns='urn:xmpp:delay' from='example.org' stamp='2099-01-01T00:00:00Z'/></message>");
+        let Incoming::Chat(m) = incoming(&ahead, &me(), 1_000) else { panic!("not a chat") };
+        assert_eq!((m.sent_at, m.server_at), (1_000, Some(1_000)));
         let typing = msg("<message xmlns='jabber:client' type='chat' from='li@example.org/pc'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>");
         assert_eq!(incoming(&typing, &me(), 1), Incoming::Ignored);
         let room = msg("<message xmlns='jabber:client' type='groupchat' from='room@conf.example.org/li'><body>x</body></message>");
@@ -190,11 +287,13 @@ mod tests {
         let delay = Delay::try_from(el.get_child("delay", ns::DELAY).unwrap().clone()).unwrap();
         assert_eq!(delay.stamp.0.timestamp(), 1_767_323_045);
         assert_eq!(delay.from, Some(Jid::from(me())));
-        // What we send, we read back the same way.
-        let back = Message::try_from(el).unwrap();
-        let mut received = back.clone();
+        // Our own stamp counts where our own account sent it (a message to ourselves)...
+        let mut received = Message::try_from(el).unwrap();
         received.from = Some(Jid::new("me@example.org/pc").unwrap());
-        let Incoming::Chat(row) = incoming(&received, &to, written + 60_000) else { panic!("not a chat") };
+        let Incoming::Chat(row) = incoming(&received, &me(), written + 60_000) else { panic!("not a chat") };
         assert_eq!(row.sent_at, 1_767_323_045_000);
+        // ...but a Hongyan on the other end files it at arrival: it is the sender's word.
+        let Incoming::Chat(row) = incoming(&received, &to, written + 60_000) else { panic!("not a chat") };
+        assert_eq!((row.sent_at, row.server_at), (written + 60_000, None));
     }
 }
