@@ -21,7 +21,7 @@ describe('ShortcutsSheet', () => {
     const onClose = vi.fn();
     render(ShortcutsSheet, { onClose });
     const dialog = screen.getByRole('dialog', { name: 'Keyboard shortcuts' });
-    expect(screen.getByTestId('shortcuts-close')).toHaveFocus();
+    expect(dialog).toHaveFocus();
     expect(rows()).toEqual(
       expect.arrayContaining([
         ['Go to a chat', ['Ctrl K']],
@@ -32,6 +32,7 @@ describe('ShortcutsSheet', () => {
         ['Show keyboard shortcuts', ['?', 'Ctrl /']],
         ['Send the message', ['Enter']],
         ['New line', ['Shift Enter']],
+        ['Close a dialog or menu, clear the search', ['Esc']],
         ['Open the context menu', ['Shift F10']],
       ]),
     );

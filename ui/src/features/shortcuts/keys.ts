@@ -143,7 +143,7 @@ export const SHORTCUTS: readonly ShortcutGroup[] = [
     shortcuts: [
       { label: 'shortcuts.move', combos: [['up'], ['down']] },
       { label: 'shortcuts.open', combos: [['enter']] },
-      { label: 'shortcuts.close', combos: [['esc']] },
+      { label: 'shortcuts.dismiss', combos: [['esc']] },
       { label: 'shortcuts.menu', combos: [['shift', 'f10']], except: 'macos' },
     ],
   },
