@@ -20,6 +20,9 @@ pub enum Language {
     En,
     #[serde(rename = "zh-CN")]
     ZhCn,
+    /// Traditional Chinese, in Taiwan's words.
+    #[serde(rename = "zh-TW")]
+    ZhTw,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,10 +45,35 @@ impl Settings {
     /// The language the shell's own texts (tray menu) use: the setting, or the OS locale.
     pub fn ui_language(&self, os_locale: &str) -> Language {
         match self.language {
-            Language::Auto if os_locale.to_ascii_lowercase().starts_with("zh") => Language::ZhCn,
-            Language::Auto => Language::En,
+            Language::Auto => language_of_locale(os_locale),
             chosen => chosen,
         }
+    }
+}
+
+/// The UI language for an OS locale (BCP 47 or POSIX), as the UI picks it (`localeFromSystem`
+/// in ui/src/i18n): Chinese by its script when the tag names one (Hant → Traditional, Hans →
+/// Simplified), else by region (TW, HK, MO → Traditional; any other → Simplified); anything
+/// else is English.
+pub fn language_of_locale(locale: &str) -> Language {
+    let tag = locale
+        .split(['.', '@'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut subtags = tag.split(['-', '_']);
+    if subtags.next() != Some("zh") {
+        return Language::En;
+    }
+    let rest: Vec<&str> = subtags.collect();
+    if rest.contains(&"hant") {
+        Language::ZhTw
+    } else if rest.contains(&"hans") {
+        Language::ZhCn
+    } else if rest.iter().any(|s| matches!(*s, "tw" | "hk" | "mo")) {
+        Language::ZhTw
+    } else {
+        Language::ZhCn
     }
 }
 
@@ -185,7 +213,7 @@ mod tests {
     fn ui_language_follows_the_os_when_auto() {
         let auto = Settings::default();
         assert_eq!(auto.ui_language("zh-CN"), Language::ZhCn);
-        assert_eq!(auto.ui_language("zh-Hant-TW"), Language::ZhCn);
+        assert_eq!(auto.ui_language("zh-Hant-TW"), Language::ZhTw);
         assert_eq!(auto.ui_language("en-GB"), Language::En);
         assert_eq!(auto.ui_language("de"), Language::En);
         let en = Settings {
@@ -193,6 +221,51 @@ mod tests {
             ..auto
         };
         assert_eq!(en.ui_language("zh-CN"), Language::En);
+    }
+
+    #[test]
+    fn traditional_chinese_is_a_setting_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = path_in(dir.path());
+        std::fs::write(&path, br#"{"language": "zh-TW", "theme": "dark"}"#).unwrap();
+        let s = load(&path);
+        assert_eq!(s.language, Language::ZhTw);
+        assert_eq!(s.ui_language("en-US"), Language::ZhTw);
+        save(&path, &s).unwrap();
+        let raw: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(raw["language"], "zh-TW");
+        // What the UI sends through set_settings.
+        let from_ui: Settings =
+            serde_json::from_value(serde_json::json!({ "language": "zh-TW", "theme": "system" }))
+                .unwrap();
+        assert_eq!(from_ui.language, Language::ZhTw);
+        assert!(
+            serde_json::from_value::<Settings>(serde_json::json!({ "language": "zh-HK" })).is_err()
+        );
+    }
+
+    #[test]
+    fn os_locales_choose_simplified_or_traditional_as_the_ui_does() {
+        for (locale, language) in [
+            ("zh-TW", Language::ZhTw),
+            ("zh_TW.UTF-8", Language::ZhTw),
+            ("zh-HK", Language::ZhTw),
+            ("zh_HK.Big5-HKSCS", Language::ZhTw),
+            ("zh-MO", Language::ZhTw),
+            ("zh-Hant", Language::ZhTw),
+            ("zh-Hant-CN", Language::ZhTw),
+            ("zh-Hans-HK", Language::ZhCn),
+            ("zh-Hans", Language::ZhCn),
+            ("zh-CN", Language::ZhCn),
+            ("zh-SG", Language::ZhCn),
+            ("zh", Language::ZhCn),
+            ("en-TW", Language::En),
+            ("zu", Language::En),
+            ("", Language::En),
+        ] {
+            assert_eq!(language_of_locale(locale), language, "{locale}");
+        }
     }
 
     #[test]

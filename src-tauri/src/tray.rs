@@ -23,6 +23,7 @@ pub struct Tray<R: Runtime> {
 pub fn labels(language: Language) -> (&'static str, &'static str) {
     match language {
         Language::ZhCn => ("显示鸿雁", "退出"),
+        Language::ZhTw => ("顯示鴻雁", "結束"),
         Language::En | Language::Auto => ("Show Hongyan", "Quit"),
     }
 }
@@ -93,6 +94,7 @@ mod tests {
     #[test]
     fn labels_follow_the_language() {
         assert_eq!(labels(Language::ZhCn), ("显示鸿雁", "退出"));
+        assert_eq!(labels(Language::ZhTw), ("顯示鴻雁", "結束"));
         assert_eq!(labels(Language::En), ("Show Hongyan", "Quit"));
     }
 }

@@ -7,6 +7,7 @@
 
 mod desktop;
 mod sandbox;
+mod switcher;
 mod webdriver;
 
 use std::time::Duration;

@@ -210,6 +210,78 @@ describe('App', () => {
     );
   });
 
+  it('jumps to a chat with Ctrl+K by pinyin, and Ctrl+F goes to the contact search', async () => {
+    backend({ live: true });
+    render(App);
+    await screen.findByTestId('main-view');
+    await waitFor(() => expect(screen.getAllByTestId('buddy-item')).toHaveLength(3));
+
+    await fireEvent.keyDown(window, { key: 'k', ctrlKey: true });
+    const input = await screen.findByTestId('switcher-input');
+    expect(input).toHaveFocus();
+    await fireEvent.input(input, { target: { value: 'lb' } });
+    await waitFor(() => expect(screen.getAllByTestId('switcher-item')[0]?.dataset.jid).toBe('li@example.cn'));
+    await fireEvent.keyDown(input, { key: 'Enter' });
+
+    expect(await screen.findByTestId('chat-title')).toHaveTextContent('李白');
+    expect(screen.queryByTestId('quick-switcher')).toBeNull();
+    await waitFor(() => expect(screen.getByTestId('composer')).toHaveFocus());
+
+    // Ctrl+K twice: open, then closed again, the keyboard back where it was.
+    await fireEvent.keyDown(window, { key: 'k', ctrlKey: true });
+    expect(await screen.findByTestId('quick-switcher')).toBeInTheDocument();
+    await fireEvent.keyDown(window, { key: 'K', ctrlKey: true });
+    await waitFor(() => expect(screen.queryByTestId('quick-switcher')).toBeNull());
+    expect(screen.getByTestId('composer')).toHaveFocus();
+
+    await fireEvent.keyDown(window, { key: 'f', ctrlKey: true });
+    expect(screen.getByTestId('roster-filter')).toHaveFocus();
+  });
+
+  it('steps through the chats with Alt+arrows and lists the shortcuts with ? or Ctrl+/', async () => {
+    backend({ live: true });
+    render(App);
+    await screen.findByTestId('main-view');
+    await waitFor(() => expect(screen.getAllByTestId('buddy-item')).toHaveLength(3));
+    expect(screen.getByTestId('empty-keys')).toHaveTextContent('go to a chat');
+
+    // The buddy list's order: 李白 (available), Alice (away), Zoe (offline).
+    await fireEvent.keyDown(window, { key: 'ArrowDown', altKey: true });
+    expect(await screen.findByTestId('chat-title')).toHaveTextContent('李白');
+    const composer = () => screen.getByTestId('composer');
+    await waitFor(() => expect(composer()).toHaveFocus());
+    await fireEvent.keyDown(composer(), { key: 'ArrowDown', altKey: true });
+    await waitFor(() => expect(screen.getByTestId('chat-title')).toHaveTextContent('Alice'));
+    await fireEvent.keyDown(window, { key: 'ArrowUp', altKey: true });
+    await waitFor(() => expect(screen.getByTestId('chat-title')).toHaveTextContent('李白'));
+    // The top of the list is as far as it goes.
+    await fireEvent.keyDown(window, { key: 'ArrowUp', altKey: true });
+    expect(screen.getByTestId('chat-title')).toHaveTextContent('李白');
+    expect(screen.getByRole('button', { current: true })).toHaveAttribute('data-jid', 'li@example.cn');
+
+    // ? typed into the message box is a question mark, not a shortcut.
+    await waitFor(() => expect(composer()).toHaveFocus());
+    await fireEvent.keyDown(composer(), { key: '?', shiftKey: true });
+    expect(screen.queryByTestId('shortcuts-sheet')).toBeNull();
+
+    await fireEvent.keyDown(composer(), { key: '/', ctrlKey: true });
+    expect(await screen.findByRole('dialog', { name: 'Keyboard shortcuts' })).toBeInTheDocument();
+    // Ctrl+K puts the switcher in the sheet's place; Escape then leaves the keyboard where it was.
+    await fireEvent.keyDown(window, { key: 'k', ctrlKey: true });
+    expect(await screen.findByTestId('quick-switcher')).toBeInTheDocument();
+    expect(screen.queryByTestId('shortcuts-sheet')).toBeNull();
+    await fireEvent.keyDown(screen.getByTestId('switcher-input'), { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByTestId('quick-switcher')).toBeNull());
+    expect(composer()).toHaveFocus();
+
+    // ? with nothing that takes text focused.
+    composer().blur();
+    await fireEvent.keyDown(document.body, { key: '?', shiftKey: true });
+    expect(await screen.findByTestId('shortcuts-sheet')).toBeInTheDocument();
+    await fireEvent.keyDown(window, { key: '/', ctrlKey: true });
+    await waitFor(() => expect(screen.queryByTestId('shortcuts-sheet')).toBeNull());
+  });
+
   it('opens a chat, renders messages as text, marks it read and counts unread elsewhere', async () => {
     backend({ live: true });
     render(App);

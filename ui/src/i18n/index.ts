@@ -1,14 +1,30 @@
 // Locale selection, string lookup and locale-aware formatting for the whole UI.
 import { en, type MessageKey, type Messages } from './en';
 import { zhCN } from './zh-CN';
+import { zhTW } from './zh-TW';
 import { localeState, type Locale } from './locale.svelte';
 import type { LanguageSetting } from '$lib/ipc/types';
 
 export type { Locale, MessageKey };
 
-const DICTIONARIES: Record<Locale, Messages> = { en, 'zh-CN': zhCN };
+const DICTIONARIES: Record<Locale, Messages> = { en, 'zh-CN': zhCN, 'zh-TW': zhTW };
 
-export const LOCALES: readonly Locale[] = ['en', 'zh-CN'];
+export const LOCALES: readonly Locale[] = ['en', 'zh-CN', 'zh-TW'];
+
+/** Each language named in itself, as language pickers show it whatever the UI language is. */
+export const LANGUAGE_NAMES: Readonly<Record<Locale, string>> = {
+  en: 'English',
+  'zh-CN': '简体中文',
+  'zh-TW': '繁體中文',
+};
+
+/** The choices of a language picker: "automatic" first, then every language in its own name. */
+export function languageOptions(): Array<{ value: LanguageSetting; label: string }> {
+  return [
+    { value: 'auto', label: t('settings.language.auto') },
+    ...LOCALES.map((value) => ({ value, label: LANGUAGE_NAMES[value] })),
+  ];
+}
 
 export type Params = Record<string, string | number>;
 
@@ -34,9 +50,22 @@ export function setLocale(next: Locale): void {
   }
 }
 
-/** "zh", "zh-TW", "zh_CN.UTF-8" … → zh-CN; anything else → en. */
+/** Chinese written in Traditional characters by default: Taiwan, Hong Kong, Macao. */
+const TRADITIONAL_REGIONS = new Set(['tw', 'hk', 'mo']);
+
+/**
+ * The UI language for an OS or browser locale, in BCP 47 or POSIX spelling ("zh-Hant-HK",
+ * "zh_TW.UTF-8"). Chinese goes by its script when the tag names one (Hant → Traditional,
+ * Hans → Simplified), else by region (TW, HK, MO → Traditional; CN, SG, none… → Simplified).
+ * Anything else is English.
+ */
 export function localeFromSystem(tag: string | null | undefined): Locale {
-  return tag && /^zh\b|^zh[-_]/i.test(tag.trim()) ? 'zh-CN' : 'en';
+  const parts = (tag ?? '').trim().split(/[.@]/)[0]?.toLowerCase().split(/[-_]/) ?? [];
+  if (parts[0] !== 'zh') return 'en';
+  const subtags = parts.slice(1);
+  if (subtags.includes('hant')) return 'zh-TW';
+  if (subtags.includes('hans')) return 'zh-CN';
+  return subtags.some((s) => TRADITIONAL_REGIONS.has(s)) ? 'zh-TW' : 'zh-CN';
 }
 
 /**
@@ -48,7 +77,7 @@ export function resolveLocale(
   osLocale: string | null | undefined,
   browserLocale: string | null | undefined = typeof navigator !== 'undefined' ? navigator.language : null,
 ): Locale {
-  if (setting === 'en' || setting === 'zh-CN') return setting;
+  if (setting && setting !== 'auto' && (LOCALES as readonly string[]).includes(setting)) return setting;
   if (osLocale) return localeFromSystem(osLocale);
   return localeFromSystem(browserLocale);
 }
@@ -99,7 +128,8 @@ export function formatDay(ms: number, now: number, loc: Locale = localeState.cur
 
 const collators = new Map<Locale, Intl.Collator>();
 
-/** Compares display names the way people of the active locale expect (pinyin order for zh-CN). */
+/** Compares display names the way people of the active locale expect (pinyin order for zh-CN,
+ *  stroke order for zh-TW). */
 export function collator(loc: Locale = localeState.current): Intl.Collator {
   let c = collators.get(loc);
   if (!c) {

@@ -4,7 +4,7 @@
 import { overlayOpen } from '$lib/overlay';
 
 /** Elements that take typed text themselves (or own the keys, like a listbox). */
-function takesKeys(el: Element | null): boolean {
+export function takesKeys(el: Element | null): boolean {
   if (!el || el === document.body || el === document.documentElement) return false;
   if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return true;
   if (el instanceof HTMLInputElement) {

@@ -603,10 +603,29 @@ describe('LoginScreen', () => {
       picker.focus();
       await fireEvent.keyDown(picker, { key: 'ArrowDown' });
       expect(screen.getByRole('listbox')).toBeInTheDocument();
+      expect(screen.getAllByRole('option').map((o) => o.textContent?.trim())).toEqual([
+        'Automatic (system)',
+        'English',
+        '简体中文',
+        '繁體中文',
+      ]);
       await fireEvent.keyDown(picker, { key: 'End' });
       await fireEvent.keyDown(picker, { key: 'Enter' });
-      expect(onLanguage).toHaveBeenCalledWith('zh-CN');
+      expect(onLanguage).toHaveBeenCalledWith('zh-TW');
       expect(screen.queryByRole('listbox')).toBeNull();
+      await fireEvent.keyDown(picker, { key: 'ArrowDown' });
+      await fireEvent.keyDown(picker, { key: 'End' });
+      await fireEvent.keyDown(picker, { key: 'ArrowUp' });
+      await fireEvent.keyDown(picker, { key: 'Enter' });
+      expect(onLanguage).toHaveBeenLastCalledWith('zh-CN');
+    });
+
+    it('shows the sign-in screen in Traditional Chinese', () => {
+      setLocale('zh-TW');
+      setup();
+      expect(screen.getByRole('combobox', { name: '語言' })).toHaveTextContent('自動（跟隨系統）');
+      expect(screen.getByRole('heading', { name: '歡迎回來' })).toBeInTheDocument();
+      expect(screen.getByLabelText('密碼')).toBeInTheDocument();
     });
   });
 
@@ -618,6 +637,9 @@ describe('LoginScreen', () => {
       ['linux', 'zh-CN', '密码只保存在系统密钥环中。', '保存在系统密钥环中'],
       ['macos', 'zh-CN', '密码只保存在钥匙串中。', '保存在钥匙串中'],
       ['windows', 'zh-CN', '密码只保存在凭据管理器中。', '保存在凭据管理器中'],
+      ['linux', 'zh-TW', '密碼只存放在系統金鑰圈裡。', '存放在系統金鑰圈裡'],
+      ['macos', 'zh-TW', '密碼只存放在鑰匙圈裡。', '存放在鑰匙圈裡'],
+      ['windows', 'zh-TW', '密碼只存放在認證管理員裡。', '存放在認證管理員裡'],
     ] as const)('on %s in %s', (os, lang, point, hint) => {
       setLocale(lang);
       setup({ info: info(null, os) });

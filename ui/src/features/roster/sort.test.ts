@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Contact, Conversation, Message, Show } from '$lib/ipc/types';
-import { arrangeEntries, buildEntries, displayName, matchesFilter, showRank } from './sort';
+import { arrangeEntries, buildEntries, displayName, matchesFilter, neighbour, showRank, type BuddyEntry } from './sort';
 
 function contact(jid: string, name: string | null, show: Show, extra: Partial<Contact> = {}): Contact {
   return {
@@ -130,5 +130,42 @@ describe('displayName and matchesFilter', () => {
     expect(matchesFilter({ jid: 'wang.xiaoming@example.cn', name: '王小明' }, 'xiaoming')).toBe(true);
     expect(matchesFilter({ jid: 'wang.xiaoming@example.cn', name: '王小明' }, '小明')).toBe(true);
     expect(matchesFilter({ jid: 'wang.xiaoming@example.cn', name: '王小明' }, '李')).toBe(false);
+  });
+});
+
+describe('neighbour', () => {
+  const row = (jid: string, unread = 0): BuddyEntry => ({
+    jid,
+    name: null,
+    show: 'online',
+    status: null,
+    inRoster: true,
+    askPending: false,
+    unread,
+    lastAt: null,
+  });
+  const list = [row('a'), row('b', 2), row('c'), row('d', 1), row('e')];
+  const to = (current: string | null, step: 1 | -1, unread = false) => neighbour(list, current, step, unread)?.jid ?? null;
+
+  it('steps up and down the list and stops at its ends', () => {
+    expect(to('c', 1)).toBe('d');
+    expect(to('c', -1)).toBe('b');
+    expect(to('a', -1)).toBeNull();
+    expect(to('e', 1)).toBeNull();
+  });
+
+  it('starts at the top going down and at the bottom going up, from no chat or a hidden one', () => {
+    expect(to(null, 1)).toBe('a');
+    expect(to(null, -1)).toBe('e');
+    expect(to('zz', 1)).toBe('a');
+    expect(neighbour([], null, 1)).toBeNull();
+  });
+
+  it('skips to the nearest chat with unread messages', () => {
+    expect(to('a', 1, true)).toBe('b');
+    expect(to('b', 1, true)).toBe('d');
+    expect(to('e', -1, true)).toBe('d');
+    expect(to('b', -1, true)).toBeNull();
+    expect(to(null, -1, true)).toBe('d');
   });
 });

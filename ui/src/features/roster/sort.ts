@@ -124,3 +124,23 @@ export function arrangeEntries(entries: BuddyEntry[], query: string, collator: I
     .sort((a, b) => (b.lastAt ?? 0) - (a.lastAt ?? 0) || compareEntries(a, b, collator));
   return { contacts, strangers };
 }
+
+/**
+ * The row `step` places from `current` in `list` as the buddy list shows it (Alt+↑/↓), or the
+ * nearest one with unread messages. From no row, or one the list no longer shows, down starts at
+ * the top and up at the bottom. Null past either end: the keys stop there rather than wrap round.
+ */
+export function neighbour(
+  list: readonly BuddyEntry[],
+  current: string | null,
+  step: 1 | -1,
+  unreadOnly = false,
+): BuddyEntry | null {
+  const at = current === null ? -1 : list.findIndex((e) => e.jid === current);
+  let i = at >= 0 ? at + step : step > 0 ? 0 : list.length - 1;
+  for (; i >= 0 && i < list.length; i += step) {
+    const e = list[i] as BuddyEntry;
+    if (!unreadOnly || e.unread > 0) return e;
+  }
+  return null;
+}

@@ -150,12 +150,18 @@ describe('Settings layout and controls', () => {
       'Automatic (system)',
       'English',
       '简体中文',
+      '繁體中文',
     ]);
     expect(within(list).getByRole('option', { name: 'English' })).toHaveAttribute('aria-selected', 'true');
     await fireEvent.keyDown(picker, { key: 'ArrowDown' });
     await fireEvent.keyDown(picker, { key: 'Enter' });
     expect(store.settings.language).toBe('zh-CN');
     expect(screen.getByRole('heading', { name: '设置' })).toBeInTheDocument();
+    await fireEvent.keyDown(picker, { key: 'Enter' });
+    await fireEvent.keyDown(picker, { key: 'ArrowDown' });
+    await fireEvent.keyDown(picker, { key: 'Enter' });
+    expect(store.settings.language).toBe('zh-TW');
+    expect(screen.getByRole('heading', { name: '設定' })).toBeInTheDocument();
   });
 
   it('closes only the list on Escape, not the dialog', async () => {

@@ -2,7 +2,7 @@
 // (`npm run dev` without Tauri). It has a few contacts with presence and some canned history so
 // every screen can be looked at. The desktop app never loads this module.
 //
-// Preview switches (query string): ?preview=main starts signed in, ?lang=en|zh-CN,
+// Preview switches (query string): ?preview=main starts signed in, ?lang=en|zh-CN|zh-TW,
 // ?theme=light|dark, ?conn=reconnecting|offline shows the connection banner, ?contacts=0 starts
 // with a new account's empty roster and no history, ?autoconnect=0 stays on the login screen,
 // ?os=linux|macos|windows picks the platform the words are for (default: guessed from the browser).
@@ -176,7 +176,7 @@ export function createMockBackend(): Backend {
   const lang = params.get('lang');
   const theme = params.get('theme');
   let settings: Settings = {
-    language: lang === 'en' || lang === 'zh-CN' ? lang : 'auto',
+    language: lang === 'en' || lang === 'zh-CN' || lang === 'zh-TW' ? lang : 'auto',
     theme: theme === 'light' || theme === 'dark' ? theme : 'system',
   };
   const previewMain = params.get('preview') === 'main';

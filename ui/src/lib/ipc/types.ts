@@ -53,7 +53,7 @@ export type AppInfo = {
   os: Os;
 };
 
-export type LanguageSetting = 'auto' | 'en' | 'zh-CN';
+export type LanguageSetting = 'auto' | 'en' | 'zh-CN' | 'zh-TW';
 export type ThemeSetting = 'system' | 'light' | 'dark';
 
 export type Settings = { language: LanguageSetting; theme: ThemeSetting };
