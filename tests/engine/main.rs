@@ -7,6 +7,7 @@ mod support;
 
 mod chat;
 mod login;
+mod poison;
 mod presence;
 mod register;
 mod resilience;

@@ -14,6 +14,7 @@ async fn untrusted_certificate_can_be_pinned(kind: ServerKind) -> Result<()> {
         kind,
         ServerOptions {
             untrusted_certificate: true,
+            ..ServerOptions::default()
         },
     )
     .await?;

@@ -33,6 +33,7 @@ async fn untrusted_certificate_is_served_and_rejected() -> Result<()> {
         let mut server = kind
             .start(ServerOptions {
                 untrusted_certificate: true,
+                ..ServerOptions::default()
             })
             .await?;
         for port in [server.direct_tls_port(), server.https_port()] {

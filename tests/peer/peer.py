@@ -194,7 +194,9 @@ class Peer(slixmpp.ClientXMPP):
 
 async def read_commands(peer: Peer) -> None:
     loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
+    # Raw stanzas can be as large as a server accepts (tests send a few MiB); asyncio's default
+    # line limit is 64 KiB.
+    reader = asyncio.StreamReader(limit=16 * 1024 * 1024)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while True:
         line = await reader.readline()

@@ -60,7 +60,7 @@ impl Ejabberd {
         fs::set_permissions(&pem, fs::Permissions::from_mode(0o600))?;
         fs::write(
             root.join("ejabberd.yml"),
-            render_config(&root.to_string_lossy(), instance.ports),
+            render_config(&root.to_string_lossy(), instance.ports, &options),
         )
         .context("writing ejabberd.yml")?;
         let dist_port = crate::free_port();
@@ -210,8 +210,12 @@ impl Ejabberd {
     }
 }
 
-fn render_config(dir: &str, ports: Ports) -> String {
+fn render_config(dir: &str, ports: Ports, options: &ServerOptions) -> String {
     TEMPLATE
+        .replace(
+            "{{stanza_size_limit}}",
+            &options.stanza_size_limit().to_string(),
+        )
         .replace("{{dir}}", dir)
         .replace("{{c2s_port}}", &ports.c2s.to_string())
         .replace("{{direct_tls_port}}", &ports.direct_tls.to_string())
@@ -300,8 +304,13 @@ mod tests {
             https: 3,
             proxy65: 4,
         };
-        let config = render_config("/tmp/x", ports);
+        let options = ServerOptions {
+            stanza_size_limit: Some(2 << 20),
+            ..ServerOptions::default()
+        };
+        let config = render_config("/tmp/x", ports, &options);
         assert!(!config.contains("{{"), "{config}");
+        assert_eq!(config.matches("max_stanza_size: 2097152\n").count(), 2);
         assert!(config.contains("port: 2\n"));
         let ctl = render_ctl_config(Path::new("/tmp/x"), "n_1@localhost", 9);
         assert!(ctl.contains("ERL_DIST_PORT=9\n"));

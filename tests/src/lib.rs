@@ -28,8 +28,8 @@ pub use peer::{bare, peer_python, Peer, PeerDelay, PeerEvent, PeerMessage, PeerP
 pub use process::{pid_alive, port_accepts};
 pub use prosody::Prosody;
 pub use server::{
-    BoxFuture, Ports, ServerKind, ServerOptions, XmppServer, DOMAIN, HOST, MUC_DOMAIN,
-    PROXY_DOMAIN, UPLOAD_DOMAIN,
+    BoxFuture, Ports, ServerKind, ServerOptions, XmppServer, DEFAULT_STANZA_SIZE_LIMIT, DOMAIN,
+    HOST, MUC_DOMAIN, PROXY_DOMAIN, UPLOAD_DOMAIN,
 };
 
 /// The repository root (the folder holding the workspace Cargo.toml).

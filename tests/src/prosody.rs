@@ -34,8 +34,11 @@ impl Prosody {
         fs::write(root.join("certs/localhost.key"), leaf.key_pem())?;
 
         let config = root.join("prosody.cfg.lua");
-        fs::write(&config, render(&root.to_string_lossy(), instance.ports))
-            .context("writing prosody.cfg.lua")?;
+        fs::write(
+            &config,
+            render(&root.to_string_lossy(), instance.ports, &options),
+        )
+        .context("writing prosody.cfg.lua")?;
 
         let mut prosody = Prosody { instance, config };
         prosody.launch().await?;
@@ -120,8 +123,12 @@ impl Prosody {
     }
 }
 
-fn render(dir: &str, ports: Ports) -> String {
+fn render(dir: &str, ports: Ports, options: &ServerOptions) -> String {
     TEMPLATE
+        .replace(
+            "{{stanza_size_limit}}",
+            &options.stanza_size_limit().to_string(),
+        )
         .replace("{{dir}}", dir)
         .replace("{{c2s_port}}", &ports.c2s.to_string())
         .replace("{{direct_tls_port}}", &ports.direct_tls.to_string())
@@ -180,8 +187,9 @@ mod tests {
             https: 3,
             proxy65: 4,
         };
-        let config = render("/tmp/x", ports);
+        let config = render("/tmp/x", ports, &ServerOptions::default());
         assert!(!config.contains("{{"), "{config}");
+        assert!(config.contains("c2s_stanza_size_limit = 262144\n"));
         assert!(config.contains("c2s_direct_tls_ports = { 2 }"));
         assert!(config.contains("https://localhost:3/"));
     }

@@ -33,9 +33,19 @@ pub struct ServerOptions {
     /// Serve [`TestCa::other_leaf`](crate::TestCa::other_leaf), which no client trusts,
     /// instead of the trusted leaf (for "untrusted certificate → fingerprint → pin").
     pub untrusted_certificate: bool,
+    /// The largest stanza a client may send, in bytes (Prosody `c2s_stanza_size_limit`,
+    /// ejabberd `max_stanza_size`); [`DEFAULT_STANZA_SIZE_LIMIT`] when `None`.
+    pub stanza_size_limit: Option<usize>,
 }
 
+/// 256 KiB: Prosody's default, and what ejabberd's example configuration sets.
+pub const DEFAULT_STANZA_SIZE_LIMIT: usize = 256 * 1024;
+
 impl ServerOptions {
+    pub fn stanza_size_limit(&self) -> usize {
+        self.stanza_size_limit.unwrap_or(DEFAULT_STANZA_SIZE_LIMIT)
+    }
+
     /// The certificate to serve (creating the shared CA, and so `SSL_CERT_FILE`, first).
     pub(crate) fn leaf(&self) -> &'static Leaf {
         let ca = TestCa::shared();

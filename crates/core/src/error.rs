@@ -35,6 +35,13 @@ pub enum Error {
     Timeout,
     #[error("the server closed the connection: {0}")]
     StreamClosed(String),
+    /// Hongyan's parser refused what the server sent; the stream cannot go on after that.
+    #[error("the server sent XML that Hongyan cannot read: {0}")]
+    UnreadableInput(String),
+    /// The same unreadable data ended the session right after each of the last `times` logins
+    /// (a message the server keeps in offline storage, say): reconnecting goes on, less often.
+    #[error("the same data from the server ended the connection right after each of the last {times} sign-ins: {detail}")]
+    ReceiveLoop { times: u32, detail: String },
     #[error("signed in from another place with the same resource")]
     Conflict,
     #[error("that user name is already taken")]
@@ -73,6 +80,8 @@ impl Error {
             Error::NoTls => "no_tls",
             Error::Timeout => "timeout",
             Error::StreamClosed(_) => "stream_closed",
+            Error::UnreadableInput(_) => "unreadable_input",
+            Error::ReceiveLoop { .. } => "receive_loop",
             Error::Conflict => "conflict",
             Error::UsernameTaken => "username_taken",
             Error::RegistrationClosed { .. } => "registration_closed",
@@ -94,6 +103,8 @@ impl Error {
                 | Error::Dns(_)
                 | Error::Timeout
                 | Error::StreamClosed(_)
+                | Error::UnreadableInput(_)
+                | Error::ReceiveLoop { .. }
                 | Error::TemporaryAuthFailure
         )
     }

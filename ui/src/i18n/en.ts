@@ -86,6 +86,8 @@ export const en = {
   'error.no_tls': 'The server does not offer an encrypted connection, so Hongyan will not connect.',
   'error.timeout': 'The server took too long to answer.',
   'error.stream_closed': 'The server closed the connection.',
+  'error.unreadable_input': 'The server sent something Hongyan could not read, so the connection ended.',
+  'error.receive_loop': 'Each time Hongyan signs in, the server sends the same unreadable data again (perhaps a message waiting for you), and the connection ends. Hongyan keeps trying, less and less often. The server’s administrator can remove the waiting data.',
   'error.auth_temporary': 'The server cannot check passwords right now. Try again in a moment.',
   'error.auth_protocol': 'The server answered the sign-in in a way Hongyan cannot use safely.',
   'error.server_unverified': 'The server could not prove it knows your password, so Hongyan did not trust it. Someone may be pretending to be your server.',

@@ -86,6 +86,8 @@ export const zhCN: Messages = {
   'error.no_tls': '服务器不提供加密连接，鸿雁不会连接。',
   'error.timeout': '服务器响应超时。',
   'error.stream_closed': '服务器关闭了连接。',
+  'error.unreadable_input': '服务器发来了鸿雁无法读取的内容，连接因此断开。',
+  'error.receive_loop': '鸿雁每次登录，服务器都会再次发来同样无法读取的内容（可能是一条等你接收的消息），连接随即断开。鸿雁会继续尝试，但间隔越来越长。服务器管理员可以删除这些等待中的内容。',
   'error.auth_temporary': '服务器暂时无法验证密码，请稍后再试。',
   'error.auth_protocol': '服务器的登录应答不符合规范，鸿雁无法安全地使用它。',
   'error.server_unverified': '服务器无法证明它知道你的密码，鸿雁没有信任它。可能有人在冒充你的服务器。',

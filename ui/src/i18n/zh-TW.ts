@@ -87,6 +87,8 @@ export const zhTW: Messages = {
   'error.no_tls': '伺服器不提供加密連線，所以鴻雁不會連線。',
   'error.timeout': '伺服器太久沒有回應。',
   'error.stream_closed': '伺服器中斷了連線。',
+  'error.unreadable_input': '伺服器傳來了鴻雁無法讀取的內容，連線因此中斷。',
+  'error.receive_loop': '鴻雁每次登入，伺服器都會再次傳來同樣無法讀取的內容（可能是一則等你接收的訊息），連線隨即中斷。鴻雁會繼續嘗試，但間隔越來越長。伺服器管理員可以刪除這些等待中的內容。',
   'error.auth_temporary': '伺服器目前無法驗證密碼，請稍後再試。',
   'error.auth_protocol': '伺服器回應登入的方式不合規範，鴻雁無法安全地使用。',
   'error.server_unverified': '伺服器無法證明它知道你的密碼，所以鴻雁沒有信任它。可能有人在假冒你的伺服器。',

@@ -5,7 +5,7 @@
 use tokio::sync::mpsc;
 use tracing::warn;
 use xmpp::parsers::{sm, stream_error::DefinedCondition as StreamCondition};
-use xmpp::tokio_xmpp::xmlstream::{FallibleStreamElement, ReadError, XmppStreamElement};
+use xmpp::tokio_xmpp::xmlstream::{ReadError, XmppStreamElement};
 use xmpp::tokio_xmpp::Stanza;
 
 use super::{outbox, Command, State};
@@ -14,7 +14,7 @@ use crate::events::ConnState;
 use crate::feature::{Cx, Flow, FEATURES};
 use crate::stanza::outbound::Outbound;
 use crate::stanza::{pipeline, router};
-use crate::transport::{read_error, SessionStream};
+use crate::transport::{read_error, xml::Received, SessionStream};
 use crate::ping;
 
 /// Why an online phase ended.
@@ -76,16 +76,18 @@ pub(crate) async fn online(state: &mut State, commands: &mut mpsc::Receiver<Comm
                 let result = match item {
                     None => Err(Error::StreamClosed("the connection was closed".into())),
                     Some(Err(ReadError::SoftTimeout)) => ping::keepalive(&mut cx).await,
-                    Some(Err(ReadError::ParseError(e))) => {
-                        warn!(error = %e, "ignoring an unparsable element");
+                    Some(Err(e)) => {
+                        cx.out.acknowledge_broken().await;
+                        Err(read_error(e))
+                    }
+                    Some(Ok(Received::Dropped(dropped))) => {
+                        if dropped.stanza {
+                            cx.out.acks().received();
+                        }
+                        warn!(element = %dropped, "dropped an element Hongyan cannot use");
                         Ok(())
                     }
-                    Some(Err(e)) => Err(read_error(e)),
-                    Some(Ok(FallibleStreamElement::Err(e))) => {
-                        warn!(error = %e, "ignoring a malformed stanza");
-                        Ok(())
-                    }
-                    Some(Ok(FallibleStreamElement::Ok(el))) => match el {
+                    Some(Ok(Received::Element(el))) => match el {
                         XmppStreamElement::Stanza(stanza) => {
                             cx.out.acks().received();
                             stanza_in(&mut cx, stanza).await

@@ -1,25 +1,18 @@
 //! An account's life: online → lost → backoff → online again, until the user disconnects or
 //! an error that retrying cannot fix (authentication, certificate, a conflict) ends it.
 
-use std::time::Duration;
+use std::time::Instant;
 
 use tokio::sync::mpsc;
 use tracing::{debug, instrument, warn};
 
 use super::actor::{self, End};
+use super::reconnect::{Plan, Reconnects};
 use super::{Command, State};
 use crate::error::{Error, Result};
 use crate::events::ConnState;
 use crate::feature::FEATURES;
 use crate::session::Session;
-
-/// Reconnect delays: 1, 2, 4 … 60 s, with ±20% jitter so many clients do not return at once.
-pub fn backoff(attempt: u32) -> Duration {
-    let base = 1u64 << attempt.min(6);
-    let base_ms = base.min(60) * 1000;
-    let jitter = (uuid::Uuid::new_v4().as_u128() % 401) as i64 - 200; // -200..=200 per mille
-    Duration::from_millis((base_ms as i64 + base_ms as i64 * jitter / 1000) as u64)
-}
 
 #[instrument(skip_all, fields(account = %state.config.jid))]
 pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>, first: Result<Session>) {
@@ -27,7 +20,7 @@ pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>,
     let mut session = match first {
         Ok(s) => Some(s),
         // Started offline: reconnect as after a loss.
-        Err(e) => match reconnect(&mut state, &mut commands, e).await {
+        Err(e) => match reconnect(&mut state, &mut commands, e, Plan::default()).await {
             Ok(s) => s,
             Err(e) => {
                 last_error = Some(e);
@@ -35,11 +28,13 @@ pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>,
             }
         },
     };
+    let mut reconnects = Reconnects::default();
     while let Some(s) = session.take() {
         if let Ok(mut b) = state.bound.write() {
             *b = Some((s.jid.clone(), s.mechanism));
         }
         state.features = s.features.clone();
+        let since = Instant::now();
         match actor::online(&mut state, &mut commands, s.stream).await {
             End::Shutdown => break,
             End::Fatal(e) => {
@@ -49,7 +44,12 @@ pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>,
             End::Lost(e) => {
                 warn!(error = %e, "connection lost");
                 lost(&mut state);
-                match reconnect(&mut state, &mut commands, e).await {
+                let plan = reconnects.lost(since.elapsed(), &e);
+                if let Some(looping) = plan.reason() {
+                    warn!(error = %looping, "the server replays what breaks the stream; retrying less often");
+                }
+                let shown = plan.reason().unwrap_or(e);
+                match reconnect(&mut state, &mut commands, shown, plan).await {
                     Ok(Some(s)) => session = Some(s),
                     Ok(None) => break,
                     Err(e) => {
@@ -86,10 +86,16 @@ pub(crate) fn refuse(cmd: Command) {
 }
 
 /// Waits and retries until a session is open again. `Ok(None)`: the user disconnected.
-async fn reconnect(state: &mut State, commands: &mut mpsc::Receiver<Command>, mut error: Error) -> Result<Option<Session>> {
-    let mut attempt = 0;
+/// A loop's error stays on screen for the whole wait, whatever the attempts in between say.
+async fn reconnect(
+    state: &mut State,
+    commands: &mut mpsc::Receiver<Command>,
+    mut error: Error,
+    plan: Plan,
+) -> Result<Option<Session>> {
+    let mut attempt = plan.first_attempt;
     loop {
-        let delay = (state.seams.backoff)(attempt);
+        let delay = (state.seams.backoff)(attempt, plan.cap);
         attempt += 1;
         state.set_state(ConnState::Reconnecting, Some(&error), Some(delay));
         let sleep = tokio::time::sleep(delay);
@@ -113,22 +119,11 @@ async fn reconnect(state: &mut State, commands: &mut mpsc::Receiver<Command>, mu
             Ok(s) => return Ok(Some(s)),
             Err(e) if e.is_transient() || matches!(e, Error::Tls(_)) => {
                 debug!(error = %e, attempt, "reconnect attempt failed");
-                error = e;
+                if plan.looping.is_none() {
+                    error = e;
+                }
             }
             Err(e) => return Err(e),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_to_a_minute_with_jitter() {
-        for (attempt, base) in [(0u32, 1000u64), (1, 2000), (3, 8000), (6, 60000), (20, 60000)] {
-            let d = backoff(attempt).as_millis() as u64;
-            assert!(d >= base * 8 / 10 && d <= base * 12 / 10, "attempt {attempt}: {d} ms");
         }
     }
 }

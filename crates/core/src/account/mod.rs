@@ -7,6 +7,7 @@ pub mod actor;
 pub mod handle;
 pub mod lifecycle;
 pub mod outbox;
+pub mod reconnect;
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;

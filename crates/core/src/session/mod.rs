@@ -10,6 +10,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use futures::{SinkExt, StreamExt};
+use tracing::warn;
 use xmpp::parsers::{
     bind::{BindQuery, BindResponse},
     iq::Iq,
@@ -21,7 +22,7 @@ use xmpp::tokio_xmpp::{xmlstream::XmppStreamElement, Stanza};
 
 use self::sasl::Mechanism;
 use crate::error::{Error, Result};
-use crate::transport::{self, read_error, stream_io_error, ConnectOptions, SessionStream, Stream};
+use crate::transport::{self, read_error, stream_io_error, xml::Received, ConnectOptions, SessionStream, Stream};
 
 /// Upper bound for connecting and logging in; a wrong password is reported well before this.
 pub const LOGIN_TIMEOUT: Duration = Duration::from_secs(20);
@@ -58,16 +59,18 @@ impl Connector for Network {
 }
 
 /// The seams an account runs on: where sessions come from, and how long it waits between
-/// reconnect attempts (attempt 0, 1, 2 …).
+/// reconnect attempts: given the attempt (0, 1, 2 …) and the longest wait allowed now (longer
+/// while the server replays what breaks the stream, see [`crate::account::reconnect`]).
 #[derive(Clone)]
 pub struct Seams {
     pub connector: Arc<dyn Connector>,
-    pub backoff: Arc<dyn Fn(u32) -> Duration + Send + Sync>,
+    pub backoff: Arc<dyn Fn(u32, Duration) -> Duration + Send + Sync>,
 }
 
 impl Default for Seams {
     fn default() -> Seams {
-        Seams { connector: Arc::new(Network), backoff: Arc::new(crate::account::lifecycle::backoff) }
+        use crate::account::reconnect::{backoff, random_jitter};
+        Seams { connector: Arc::new(Network), backoff: Arc::new(|attempt, cap| backoff(attempt, cap, random_jitter())) }
     }
 }
 
@@ -98,7 +101,7 @@ async fn open_inner(jid: &BareJid, password: &str, resource: &str, opts: &Connec
         Iq::Error { error, .. } if error.defined_condition == DefinedCondition::Conflict => return Err(Error::Conflict),
         other => return Err(Error::StreamClosed(format!("resource binding failed: {:?}", other.id()))),
     };
-    Ok(Session { stream: stream.box_stream(), jid, mechanism, features })
+    Ok(Session { stream, jid, mechanism, features })
 }
 
 /// Sends an IQ and waits for its answer, during set-up only (before other stanzas flow).
@@ -110,7 +113,8 @@ pub(crate) async fn request(stream: &mut Stream, iq: Iq) -> Result<Iq> {
         .map_err(stream_io_error)?;
     loop {
         match stream.next().await {
-            Some(Ok(el)) => match el.into_read_error().map_err(read_error)? {
+            Some(Ok(Received::Dropped(d))) => warn!(element = %d, "dropped an element during set-up"),
+            Some(Ok(Received::Element(el))) => match el {
                 XmppStreamElement::Stanza(Stanza::Iq(iq)) if iq.id() == id => {
                     if matches!(iq, Iq::Result { .. } | Iq::Error { .. }) {
                         return Ok(iq);

@@ -142,7 +142,7 @@ pub async fn authenticate(
     let mut challenges = 0;
     loop {
         let element = match stream.next().await {
-            Some(Ok(el)) => el.into_read_error().map_err(read_error)?,
+            Some(Ok(el)) => el.into_element().map_err(read_error)?,
             Some(Err(e)) => return Err(read_error(e)),
             None => return Err(Error::StreamClosed("closed during authentication".into())),
         };

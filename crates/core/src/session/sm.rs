@@ -49,6 +49,11 @@ impl Acks {
         }
     }
 
+    /// Inbound stanzas are being counted (the server enabled acknowledgements).
+    pub fn counting(&self) -> bool {
+        self.enabled
+    }
+
     pub fn handled(&self) -> u32 {
         self.inbound
     }

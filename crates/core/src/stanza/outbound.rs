@@ -4,13 +4,14 @@
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
+use tracing::warn;
 use xmpp::parsers::sm;
-use xmpp::tokio_xmpp::xmlstream::{FallibleStreamElement, ReadError, XmppStreamElement};
+use xmpp::tokio_xmpp::xmlstream::{ReadError, XmppStreamElement};
 use xmpp::tokio_xmpp::Stanza;
 
 use crate::error::Result;
 use crate::session::sm::Acks;
-use crate::transport::{stream_io_error, SessionStream};
+use crate::transport::{stream_io_error, xml::Received, SessionStream};
 
 /// One open stream: writing goes through here; the actor reads with [`Outbound::next`].
 pub struct Outbound {
@@ -62,8 +63,31 @@ impl Outbound {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.stream.shutdown()).await;
     }
 
-    pub(crate) async fn next(&mut self) -> Option<std::result::Result<FallibleStreamElement, ReadError>> {
+    pub(crate) async fn next(&mut self) -> Option<std::result::Result<Received, ReadError>> {
         self.stream.next().await
+    }
+
+    /// The parser refused data inside a stanza, which ends the stream. With acknowledgements
+    /// on, that stanza is acknowledged before the stream closes, like any other stanza Hongyan
+    /// drops: otherwise the server keeps it (in offline storage, say), hands it over again
+    /// right after the next login, and nothing queued behind it ever arrives. Stanzas after it
+    /// stay unacknowledged, so the server keeps those for the next session.
+    pub(crate) async fn acknowledge_broken(&mut self) {
+        let Some(broken) = self.stream.broken().filter(|b| b.stanza).cloned() else {
+            return;
+        };
+        warn!(element = %broken, counted = self.acks.counting(), "dropped a stanza Hongyan cannot read; the stream ends");
+        if !self.acks.counting() {
+            return;
+        }
+        self.acks.received();
+        let ack = XmppStreamElement::SM(sm::Nonza::Ack(sm::A::new(self.acks.handled())));
+        let goodbye = async {
+            self.stream.send(&ack).await?;
+            self.stream.shutdown().await
+        };
+        // Best effort: the connection is closed either way.
+        let _ = tokio::time::timeout(Duration::from_secs(2), goodbye).await;
     }
 
     async fn write(&mut self, element: XmppStreamElement) -> Result<()> {

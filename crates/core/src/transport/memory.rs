@@ -13,10 +13,11 @@ use tokio::io::{BufStream, DuplexStream};
 use tokio::sync::mpsc;
 use xmpp::parsers::{jid::FullJid, ns, stream_features::StreamFeatures};
 use xmpp::tokio_xmpp::xmlstream::{
-    accept_stream, initiate_stream, FallibleStreamElement, StreamHeader, Timeouts, XmppStream, XmppStreamElement,
+    accept_stream, FallibleStreamElement, StreamHeader, Timeouts, XmppStream, XmppStreamElement,
 };
 
-use super::{recv_features, stream_io_error};
+use super::xml::{Limits, XmlStream};
+use super::{stream_io_error, BoxedIo};
 use crate::error::{Error, Result};
 use crate::session::{sasl::Mechanism, Connector, Login, Session};
 
@@ -81,17 +82,13 @@ impl Connector for MemoryConnector {
                 let header = StreamHeader { from: Some(domain.into()), to: None, id: Some("memory".into()) };
                 accepted.send_header(header).await?.send_features::<FallibleStreamElement>(&features).await
             };
-            let initiate = async {
-                let pending = initiate_stream(BufStream::new(client), ns::JABBER_CLIENT, super::header(&login.jid), quiet())
-                    .await
-                    .map_err(stream_io_error)?;
-                recv_features(pending).await
-            };
+            let io: BoxedIo = Box::new(client);
+            let initiate = XmlStream::open(io, login.jid.domain().as_str(), quiet(), Limits::default());
             let (server, client) = tokio::join!(serve, initiate);
             let server = server.map_err(stream_io_error)?;
             let (features, client) = client?;
             self.accepted.send(server).map_err(|_| Error::Unreachable("the in-memory server is gone".into()))?;
-            Ok(Session { stream: client.box_stream(), jid: self.bound.clone(), mechanism: Mechanism::ScramSha256, features })
+            Ok(Session { stream: client, jid: self.bound.clone(), mechanism: Mechanism::ScramSha256, features })
         })
     }
 }

@@ -5,35 +5,31 @@
 pub mod dns;
 pub mod memory;
 pub mod tls;
+pub mod xml;
 
-use std::borrow::Cow;
 use std::io;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use sasl::common::ChannelBinding;
-use tokio::io::BufStream;
 use tokio::net::TcpStream;
 use tokio_rustls::{client::TlsStream, rustls::pki_types::ServerName, TlsConnector};
 use tracing::debug;
-use xmpp::parsers::{jid::BareJid, ns, starttls, stream_features::StreamFeatures};
-use xmpp::tokio_xmpp::xmlstream::{
-    initiate_stream, PendingFeaturesRecv, ReadError, RecvFeaturesError, StreamHeader, Timeouts,
-    XmppStream, XmppStreamElement,
-};
+use xmpp::parsers::{jid::BareJid, starttls, stream_features::StreamFeatures};
+use xmpp::tokio_xmpp::xmlstream::{ReadError, Timeouts, XmppStreamElement};
 
 use crate::error::{Error, Result};
-pub use xmpp::tokio_xmpp::connect::AsyncReadAndWrite;
 use dns::Endpoint;
+use xml::{Limits, XmlStream};
 
-pub type Io = BufStream<TlsStream<TcpStream>>;
-/// A stream while it is being set up (TLS, SASL, binding).
-pub type Stream = XmppStream<Io>;
-/// Whatever carries an established session: TLS over TCP in production, memory in tests.
-pub type BoxedIo = Box<dyn AsyncReadAndWrite + Send + 'static>;
-/// An established session's stream, over any [`BoxedIo`].
-pub type SessionStream = XmppStream<BoxedIo>;
+/// Whatever carries a stream once TLS is up: TLS over TCP in production, memory in tests.
+pub type BoxedIo = Box<dyn xml::ByteStream + 'static>;
+/// A stream from TLS on: while it is being set up (SASL, binding) and once the session is
+/// established.
+pub type Stream = XmlStream<BoxedIo>;
+/// An established session's stream.
+pub type SessionStream = Stream;
 
 /// How long one TCP connect may take before the next address is tried.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -177,19 +173,13 @@ async fn connect_staggered(addrs: Vec<std::net::SocketAddr>, delay: Duration) ->
     }
 }
 
-pub(crate) fn header(jid: &BareJid) -> StreamHeader<'_> {
-    StreamHeader { to: Some(Cow::Borrowed(jid.domain().as_str())), from: None, id: None }
-}
-
 async fn connect_endpoint(jid: &BareJid, endpoint: &Endpoint, direct_tls: bool, opts: &ConnectOptions) -> Result<Connected> {
     let tcp = tcp(endpoint).await?;
     let tcp = if direct_tls {
         tcp
     } else {
-        let pending = initiate_stream(BufStream::new(tcp), ns::JABBER_CLIENT, header(jid), timeouts())
-            .await
-            .map_err(stream_io_error)?;
-        let (features, mut stream) = recv_features(pending).await?;
+        let (features, mut stream) =
+            XmlStream::open(tcp, jid.domain().as_str(), timeouts(), Limits::default()).await?;
         if !features.can_starttls() {
             return Err(Error::NoTls);
         }
@@ -199,7 +189,7 @@ async fn connect_endpoint(jid: &BareJid, endpoint: &Endpoint, direct_tls: bool, 
             .map_err(stream_io_error)?;
         loop {
             match stream.next().await {
-                Some(Ok(el)) => match el.into_read_error() {
+                Some(Ok(el)) => match el.into_element() {
                     Ok(XmppStreamElement::Starttls(starttls::Nonza::Proceed(_))) => break,
                     Ok(XmppStreamElement::Starttls(starttls::Nonza::Failure(_))) => {
                         return Err(Error::Tls("the server refused to start TLS".into()))
@@ -212,13 +202,11 @@ async fn connect_endpoint(jid: &BareJid, endpoint: &Endpoint, direct_tls: bool, 
                 None => return Err(Error::StreamClosed("closed during STARTTLS".into())),
             }
         }
-        stream.into_inner().into_inner()
+        stream.into_inner()
     };
     let (tls, channel_binding) = handshake(tcp, jid.domain().as_str(), opts.pinned_cert.as_deref()).await?;
-    let pending = initiate_stream(BufStream::new(tls), ns::JABBER_CLIENT, header(jid), timeouts())
-        .await
-        .map_err(stream_io_error)?;
-    let (features, stream) = recv_features(pending).await?;
+    let io: BoxedIo = Box::new(tls);
+    let (features, stream) = XmlStream::open(io, jid.domain().as_str(), timeouts(), Limits::default()).await?;
     Ok(Connected { stream, features, channel_binding, endpoint: Endpoint { direct_tls, ..endpoint.clone() } })
 }
 
@@ -251,17 +239,10 @@ async fn handshake(tcp: TcpStream, domain: &str, pinned: Option<&str>) -> Result
     Ok((tls, channel_binding))
 }
 
-pub(crate) async fn recv_features<Io2>(pending: PendingFeaturesRecv<Io2>) -> Result<(StreamFeatures, XmppStream<Io2>)>
-where
-    Io2: tokio::io::AsyncBufRead + tokio::io::AsyncWrite + Unpin,
-{
-    pending.recv_features().await.map_err(|e| match e {
-        RecvFeaturesError::Io(e) => stream_io_error(e),
-        RecvFeaturesError::StreamError(e) => Error::StreamClosed(e.to_string()),
-    })
-}
-
 pub(crate) fn stream_io_error(e: io::Error) -> Error {
+    if let Some(refused) = xml::as_unreadable(&e) {
+        return Error::UnreadableInput(refused.to_string());
+    }
     match e.kind() {
         io::ErrorKind::TimedOut => Error::Timeout,
         io::ErrorKind::InvalidData => Error::StreamClosed(format!("unexpected data: {e}")),
@@ -279,9 +260,9 @@ pub(crate) fn read_error(e: ReadError) -> Error {
 }
 
 /// Restarts the stream after authentication (RFC 6120 §6.4.6) and reads the new features.
-pub(crate) async fn restart(stream: Stream, jid: &BareJid) -> Result<(StreamFeatures, Stream)> {
-    let pending = stream.initiate_reset().send_header(header(jid)).await.map_err(stream_io_error)?;
-    recv_features(pending).await
+pub(crate) async fn restart(mut stream: Stream, jid: &BareJid) -> Result<(StreamFeatures, Stream)> {
+    let features = stream.restart(jid.domain().as_str()).await?;
+    Ok((features, stream))
 }
 
 #[cfg(test)]

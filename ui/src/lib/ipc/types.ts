@@ -13,6 +13,8 @@ export const ERROR_CODES = [
   'no_tls',
   'timeout',
   'stream_closed',
+  'unreadable_input',
+  'receive_loop',
   'no_mechanism',
   'invalid_jid',
   'invalid_input',

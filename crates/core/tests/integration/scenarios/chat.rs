@@ -13,35 +13,6 @@ async fn history(s: &Scenario, peer: &str) -> Vec<hongyan_core::store::Message> 
     s.store.history(OWN, peer, None, 100).await.expect("history")
 }
 
-fn sm_features() -> StreamFeatures {
-    features(&[]).tap_sm()
-}
-
-trait TapSm {
-    fn tap_sm(self) -> Self;
-}
-
-impl TapSm for StreamFeatures {
-    fn tap_sm(mut self) -> Self {
-        self.stream_management = Some(xmpp::parsers::sm::StreamManagement { optional: false });
-        self
-    }
-}
-
-/// Starts with XEP-0198 offered: the account enables it before anything else.
-async fn start_with_acks() -> Scenario {
-    let mut s = Scenario::connect(Options { features: sm_features(), ..Options::default() }, Store::open_memory().await.unwrap()).await;
-    match s.expect().await {
-        XmppStreamElement::SM(sm::Nonza::Enable(_)) => {}
-        other => panic!("expected <enable/>, got {other:?}"),
-    }
-    s.feed_element(XmppStreamElement::SM(sm::Nonza::Enabled(sm::Enabled { id: None, location: None, max: None, resume: false }))).await;
-    let get = s.expect_iq().await;
-    s.answer_roster(&get, ALICE).await;
-    s.expect_presence().await;
-    s
-}
-
 #[tokio::test]
 async fn a_chat_message_is_stored_with_its_sender_and_announced() {
     let mut s = Scenario::start(Options { roster: ALICE, ..Options::default() }).await;
@@ -133,7 +104,7 @@ async fn a_message_goes_out_with_one_id_and_is_sent_once_written_without_acks() 
 
 #[tokio::test]
 async fn with_acks_a_message_is_sent_only_when_the_server_confirms_it() {
-    let mut s = start_with_acks().await;
+    let mut s = Scenario::start_with_acks(ALICE).await;
     let row = s.client.send_chat(&bare("alice@example.org"), "ack me").await.expect("queued");
     s.expect_message().await;
     assert!(matches!(s.expect().await, XmppStreamElement::SM(sm::Nonza::Req(_))));
@@ -148,7 +119,7 @@ async fn with_acks_a_message_is_sent_only_when_the_server_confirms_it() {
 
 #[tokio::test]
 async fn a_bounce_before_the_ack_leaves_the_message_failed() {
-    let mut s = start_with_acks().await;
+    let mut s = Scenario::start_with_acks(ALICE).await;
     let row = s.client.send_chat(&bare("nobody@example.org"), "hello?").await.expect("queued");
     let m = s.expect_message().await;
     let id = m.id.expect("an id").0;
@@ -173,7 +144,7 @@ async fn only_the_peer_a_message_went_to_can_fail_it() {
 
 #[tokio::test]
 async fn the_server_asking_for_an_ack_gets_the_count_of_stanzas_handled() {
-    let mut s = start_with_acks().await;
+    let mut s = Scenario::start_with_acks(ALICE).await;
     s.feed("<message type='chat' id='c1' from='alice@example.org/phone'><body>one</body></message>").await;
     s.feed("<message type='chat' id='c2' from='alice@example.org/phone'><body>two</body></message>").await;
     s.feed_element(XmppStreamElement::SM(sm::Nonza::Req(sm::R))).await;

@@ -8,11 +8,12 @@
 mod chat;
 mod iq;
 mod lifecycle;
+mod poison;
 mod presence;
 mod roster;
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hongyan_core::session::Seams;
@@ -24,9 +25,10 @@ use xmpp::parsers::iq::Iq;
 use xmpp::parsers::jid::{BareJid, FullJid, Jid};
 use xmpp::parsers::message::Message;
 use xmpp::parsers::presence::Presence;
+use xmpp::parsers::sm;
 use xmpp::parsers::stream_error::{ReceivedStreamError, StreamError};
 use xmpp::parsers::stream_features::StreamFeatures;
-use xmpp::tokio_xmpp::xmlstream::XmppStreamElement;
+use xmpp::tokio_xmpp::xmlstream::{ReadError, XmppStreamElement};
 use xmpp::tokio_xmpp::Stanza;
 
 pub const OWN: &str = "me@example.org";
@@ -107,6 +109,9 @@ pub struct Scenario {
     server: Option<ServerStream>,
     pub memory: MemoryServer,
     pub events: tokio::sync::broadcast::Receiver<Event>,
+    /// Every wait the account asked its backoff for: (attempt, longest wait allowed). The
+    /// waits themselves are a millisecond.
+    pub backoffs: Arc<Mutex<Vec<(u32, Duration)>>>,
     barriers: AtomicU32,
 }
 
@@ -122,6 +127,23 @@ impl Scenario {
             XmppStreamElement::Stanza(Stanza::Presence(p)) => assert!(p.to.is_none(), "initial presence is broadcast"),
             other => panic!("expected the initial presence, got {other:?}"),
         }
+        s
+    }
+
+    /// Starts with XEP-0198 offered: the account enables it before anything else, then asks
+    /// for the roster (answered with `roster`) and announces its presence.
+    pub async fn start_with_acks(roster: &str) -> Scenario {
+        let mut features = features(&[]);
+        features.stream_management = Some(xmpp::parsers::sm::StreamManagement { optional: false });
+        let mut s = Scenario::connect(Options { features, ..Options::default() }, Store::open_memory().await.expect("store")).await;
+        match s.expect().await {
+            XmppStreamElement::SM(sm::Nonza::Enable(_)) => {}
+            other => panic!("expected <enable/>, got {other:?}"),
+        }
+        s.feed_element(XmppStreamElement::SM(sm::Nonza::Enabled(sm::Enabled { id: None, location: None, max: None, resume: false }))).await;
+        let get = s.expect_iq().await;
+        s.answer_roster(&get, roster).await;
+        s.expect_presence().await;
         s
     }
 
@@ -142,7 +164,15 @@ impl Scenario {
         for e in failures {
             memory.fail_next(e);
         }
-        let seams = Seams { connector: Arc::new(connector), backoff: Arc::new(|_| Duration::from_millis(1)) };
+        let backoffs = Arc::new(Mutex::new(Vec::new()));
+        let asked = backoffs.clone();
+        let backoff = move |attempt, cap| {
+            if let Ok(mut a) = asked.lock() {
+                a.push((attempt, cap));
+            }
+            Duration::from_millis(1)
+        };
+        let seams = Seams { connector: Arc::new(connector), backoff: Arc::new(backoff) };
         let (events_tx, events) = tokio::sync::broadcast::channel(1024);
         let config = AccountConfig {
             jid: bare(OWN),
@@ -157,7 +187,7 @@ impl Scenario {
             Client::connect_with(config, store.clone(), events_tx, seams).await?
         };
         let server = memory.accept(WAIT).await.expect("a session");
-        Ok(Scenario { client, store, server: Some(server), memory, events, barriers: AtomicU32::new(0) })
+        Ok(Scenario { client, store, server: Some(server), memory, events, backoffs, barriers: AtomicU32::new(0) })
     }
 
     /// The next element the account writes.
@@ -193,6 +223,11 @@ impl Scenario {
 
     pub async fn feed_element(&mut self, element: XmppStreamElement) {
         memory::send(self.srv(), element).await.expect("write to the account");
+    }
+
+    /// Sends an element the account may hang up on while it is still being written.
+    pub async fn feed_poison(&mut self, element: XmppStreamElement) {
+        let _ = memory::send(self.srv(), element).await;
     }
 
     /// Answers the roster request `get` with these items (XML of `<item/>`s).
@@ -250,6 +285,23 @@ impl Scenario {
         drop(self.server.take());
     }
 
+
+    /// Reads what the account writes until its stream ends; `false` when it stays open.
+    pub async fn expect_end(&mut self) -> bool {
+        use futures::StreamExt;
+        loop {
+            match tokio::time::timeout(WAIT, self.srv().next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(ReadError::HardError(_) | ReadError::StreamFooterReceived))) => return true,
+                Ok(Some(_)) => continue,
+            }
+        }
+    }
+
+    /// Takes the session the account opens next, after the last one ended (nothing read yet).
+    pub async fn next_session(&mut self) {
+        self.server = Some(self.memory.accept(WAIT).await.expect("the account to reconnect"));
+    }
 
     /// Drops the server's end without waiting for the account to come back.
     pub fn drop_server(&mut self) {
