@@ -73,9 +73,18 @@ impl AppState {
         lock(&self.clients).get(account).cloned()
     }
 
-    /// The live session of `account`, or `not_connected`.
+    /// The live session of `account`, or `not_connected`. A session whose task has ended
+    /// (signed out elsewhere, a conflict, a refused password) is dropped here, not kept.
     pub fn client(&self, account: &str) -> Result<Client> {
-        self.live(account).ok_or_else(Error::not_connected)
+        let mut clients = lock(&self.clients);
+        match clients.get(account) {
+            Some(c) if c.is_stopped() => {
+                clients.remove(account);
+                Err(Error::not_connected())
+            }
+            Some(c) => Ok(c.clone()),
+            None => Err(Error::not_connected()),
+        }
     }
 
     /// Connection state of `account` as the account list shows it.

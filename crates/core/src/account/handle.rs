@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use futures::future::BoxFuture;
-use hongyan_store::{Account, Message, NewMessage, Store};
+use hongyan_store::{Account, Message, MessageState, NewMessage, Store};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tracing::{info, instrument, warn};
 use xmpp::parsers::jid::{BareJid, FullJid};
@@ -306,6 +306,11 @@ impl Client {
         if to.node().is_none() && to.domain().as_str().is_empty() {
             return Err(Error::InvalidJid(to.to_string()));
         }
+        // A stopped account stores nothing: the send fails at once, and sending again later
+        // (Enter pressed twice) does not leave a row behind for each try.
+        if self.is_stopped() {
+            return Err(Error::NotConnected);
+        }
         let now = now_ms();
         let id = chat::new_id();
         let inserted = self
@@ -323,8 +328,21 @@ impl Client {
             account: self.shared.jid.to_string(),
             messages: vec![message.clone()],
         });
-        self.run(outbox::Send(message.clone())).await?;
+        if let Err(e) = self.run(outbox::Send(message.clone())).await {
+            // The account stopped in between: the row says so instead of waiting forever.
+            let failed = self.shared.store.update_state(message.id, MessageState::Failed, Some(&e.to_string())).await?;
+            if let Some(failed) = failed {
+                let _ = self.shared.events.send(Event::Messages { account: self.shared.jid.to_string(), messages: vec![failed] });
+            }
+            return Err(e);
+        }
         Ok(message)
+    }
+
+    /// The account's task has ended (signed out, a conflict, a refused password): it sends
+    /// and receives nothing any more, and a new sign-in needs a new [`Client`].
+    pub fn is_stopped(&self) -> bool {
+        self.shared.commands.is_closed()
     }
 
     async fn run(&self, request: impl Request + 'static) -> Result<()> {

@@ -53,6 +53,23 @@ async fn a_conflict_ends_the_account_without_reconnecting() {
 }
 
 #[tokio::test]
+async fn sending_on_a_stopped_account_fails_clearly_and_stores_nothing_however_often() {
+    let mut s = Scenario::start(Options::default()).await;
+    s.stream_error("conflict").await;
+    assert_eq!(s.client.wait_for_state(|st| st == ConnState::Offline).await, ConnState::Offline);
+    // Once a command has been refused, the task is surely gone.
+    s.client.set_presence(hongyan_core::Show::Away, None).await.expect_err("stopped");
+    assert!(s.client.is_stopped());
+    for _ in 0..2 {
+        let e = s.client.send_chat(&bare("alice@example.org"), "还在吗？").await.expect_err("stopped");
+        assert_eq!(e.code(), "not_connected");
+    }
+    let rows = s.store.history(OWN, "alice@example.org", None, 10).await.expect("history");
+    assert!(rows.is_empty(), "{rows:?}");
+    assert!(s.store.conversations(OWN).await.expect("conversations").is_empty());
+}
+
+#[tokio::test]
 async fn a_wrong_password_on_reconnect_stops_retrying() {
     let mut s = Scenario::start(Options::default()).await;
     s.memory.fail_next(hongyan_core::Error::AuthFailed);
