@@ -45,10 +45,13 @@ pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>,
                 warn!(error = %e, "connection lost");
                 lost(&mut state);
                 let plan = reconnects.lost(since.elapsed(), &e);
-                if let Some(looping) = plan.reason() {
-                    warn!(error = %looping, "the server replays what breaks the stream; retrying less often");
-                }
-                let shown = plan.reason().unwrap_or(e);
+                let shown = match plan.reason() {
+                    Some(looping) => {
+                        warn!(error = %looping, "the server replays what breaks the stream; retrying less often");
+                        looping
+                    }
+                    None => e,
+                };
                 match reconnect(&mut state, &mut commands, shown, plan).await {
                     Ok(Some(s)) => session = Some(s),
                     Ok(None) => break,

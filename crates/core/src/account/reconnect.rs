@@ -55,10 +55,6 @@ impl Plan {
     pub fn reason(&self) -> Option<Error> {
         self.looping.clone().map(|(times, detail)| Error::ReceiveLoop { times, detail })
     }
-
-    pub fn delay(&self, attempt: u32, jitter_per_mille: i64) -> Duration {
-        backoff(attempt, self.cap, jitter_per_mille)
-    }
 }
 
 /// What the account remembers about its recent sessions.
@@ -96,7 +92,7 @@ mod tests {
     use super::*;
 
     fn secs(plan: &Plan) -> u64 {
-        plan.delay(plan.first_attempt, 0).as_secs()
+        backoff(plan.first_attempt, plan.cap, 0).as_secs()
     }
 
     #[test]

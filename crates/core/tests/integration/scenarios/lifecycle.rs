@@ -13,14 +13,7 @@ async fn a_lost_connection_reconnects_and_comes_back_online() {
     s.expect_presence().await;
     s.barrier().await;
     assert_eq!(s.client.state(), ConnState::Online);
-    let states: Vec<ConnState> = s
-        .drain_events()
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Connection { state, .. } => Some(state),
-            _ => None,
-        })
-        .collect();
+    let states = states(&s.drain_events());
     assert!(states.ends_with(&[ConnState::Reconnecting, ConnState::Connecting, ConnState::Online]), "{states:?}");
 }
 
@@ -105,14 +98,7 @@ async fn a_known_account_started_offline_keeps_trying_and_signs_in_when_the_netw
     s.expect_presence().await;
     assert_eq!(s.client.wait_for_state(|st| st == ConnState::Online).await, ConnState::Online);
     assert_eq!(s.client.bound_jid().map(|j| j.to_string()).as_deref(), Some(BOUND));
-    let states: Vec<ConnState> = s
-        .drain_events()
-        .into_iter()
-        .filter_map(|e| match e {
-            Event::Connection { state, .. } => Some(state),
-            _ => None,
-        })
-        .collect();
+    let states = states(&s.drain_events());
     assert_eq!(states.iter().filter(|st| **st == ConnState::Reconnecting).count(), 3, "{states:?}");
     assert!(!states.contains(&ConnState::Offline), "never reported offline: {states:?}");
 }
@@ -131,13 +117,7 @@ async fn a_first_sign_in_that_cannot_reach_the_server_fails_without_retrying() {
     memory.fail_next(hongyan_core::Error::Unreachable("no network".into()));
     let seams = hongyan_core::session::Seams { connector: Arc::new(connector), ..Default::default() };
     let (tx, _rx) = tokio::sync::broadcast::channel(16);
-    let config = AccountConfig {
-        jid: bare(OWN),
-        password: "secret".into(),
-        resource: "hongyan".into(),
-        connect: ConnectOptions::default(),
-        presence: OwnPresence::default(),
-    };
+    let config = config();
     let e = Client::connect_with(config, Store::open_memory().await.unwrap(), tx, seams).await.err().expect("fails");
     assert_eq!(e.code(), "unreachable");
 }

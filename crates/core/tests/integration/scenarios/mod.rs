@@ -71,6 +71,28 @@ pub fn features(extra: &[&str]) -> StreamFeatures {
     f
 }
 
+/// Our account as the scenarios sign it in.
+pub fn config() -> AccountConfig {
+    AccountConfig {
+        jid: bare(OWN),
+        password: "secret".into(),
+        resource: "hongyan".into(),
+        connect: ConnectOptions::default(),
+        presence: OwnPresence::default(),
+    }
+}
+
+/// The connection states announced among `events`, in order.
+pub fn states(events: &[Event]) -> Vec<hongyan_core::ConnState> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Connection { state, .. } => Some(*state),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A store that already knows our account (as after an earlier sign-in).
 pub async fn known_store() -> Store {
     let store = Store::open_memory().await.expect("store");
@@ -174,13 +196,7 @@ impl Scenario {
         };
         let seams = Seams { connector: Arc::new(connector), backoff: Arc::new(backoff) };
         let (events_tx, events) = tokio::sync::broadcast::channel(1024);
-        let config = AccountConfig {
-            jid: bare(OWN),
-            password: "secret".into(),
-            resource: "hongyan".into(),
-            connect: ConnectOptions::default(),
-            presence: OwnPresence::default(),
-        };
+        let config = config();
         let client = if keep_trying {
             Client::start_with(config, store.clone(), events_tx, seams).await?
         } else {

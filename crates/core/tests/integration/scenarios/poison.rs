@@ -47,16 +47,6 @@ fn bodies(rows: &[hongyan_core::store::Message]) -> Vec<&str> {
     rows.iter().filter(|m| m.direction == Direction::Incoming).filter_map(|m| m.body.as_deref()).collect()
 }
 
-fn states(events: &[Event]) -> Vec<ConnState> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Connection { state, .. } => Some(*state),
-            _ => None,
-        })
-        .collect()
-}
-
 /// The error codes announced with each `Reconnecting`.
 fn retry_reasons(events: &[Event]) -> Vec<String> {
     events
