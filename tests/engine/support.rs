@@ -36,7 +36,19 @@ pub async fn start(kind: ServerKind) -> Result<Box<dyn XmppServer>> {
 pub async fn start_with(kind: ServerKind, options: ServerOptions) -> Result<Box<dyn XmppServer>> {
     // Trust the throwaway CA (via SSL_CERT_FILE) before any TLS happens.
     TestCa::shared();
+    log_if_asked();
     kind.start(options).await
+}
+
+/// Engine logs on stderr when `HONGYAN_TEST_LOG` holds a filter (`hongyan_core=debug`).
+fn log_if_asked() {
+    if let Ok(filter) = std::env::var("HONGYAN_TEST_LOG") {
+        // A second test in the same binary finds the subscriber already set; that is fine.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
+    }
 }
 
 pub fn options(server: &dyn XmppServer) -> ConnectOptions {
