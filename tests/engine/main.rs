@@ -11,5 +11,6 @@ mod poison;
 mod presence;
 mod register;
 mod resilience;
+mod resumption;
 mod subscriptions;
 mod tls;

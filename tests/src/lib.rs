@@ -3,6 +3,7 @@
 //! - [`TestCa`]: a throwaway CA; [`TestCa::shared`] also points `SSL_CERT_FILE` at it.
 //! - [`Prosody`] and [`Ejabberd`]: servers from Debian's packages in temporary directories,
 //!   behind one trait, [`XmppServer`]; [`ServerKind::ALL`] runs a scenario against both.
+//! - [`Proxy`]: a loopback relay that can reset the connections through it.
 //! - [`Peer`]: a slixmpp client (tests/peer/peer.py) driven over JSON lines.
 //!
 //! Needs `prosody`, `lua-dbi-sqlite3`, `ejabberd` and `python3-venv` from apt, and the
@@ -13,6 +14,7 @@ mod ejabberd;
 mod peer;
 mod process;
 mod prosody;
+mod proxy;
 mod server;
 
 use std::collections::HashSet;
@@ -27,6 +29,7 @@ pub use ejabberd::Ejabberd;
 pub use peer::{bare, peer_python, Peer, PeerDelay, PeerEvent, PeerMessage, PeerPresence};
 pub use process::{pid_alive, port_accepts};
 pub use prosody::Prosody;
+pub use proxy::Proxy;
 pub use server::{
     BoxFuture, Ports, ServerKind, ServerOptions, XmppServer, DEFAULT_STANZA_SIZE_LIMIT, DOMAIN,
     HOST, MUC_DOMAIN, PROXY_DOMAIN, UPLOAD_DOMAIN,

@@ -69,6 +69,13 @@ pub trait Feature: Sync {
     }
 
     /// The connection was lost: forget what only held while it was up.
+    /// The previous session was resumed (XEP-0198): the server kept what `online` set up;
+    /// catch up on what changed while the connection was down.
+    fn resumed<'a, 'b>(&'a self, cx: &'a mut Cx<'b>) -> BoxFuture<'a, Result<()>> {
+        let _ = cx;
+        Box::pin(async { Ok(()) })
+    }
+
     fn lost(&self, state: &mut State) {
         let _ = state;
     }

@@ -30,13 +30,30 @@ impl Feature for Presence {
     }
 
     fn online<'a, 'b>(&'a self, cx: &'a mut Cx<'b>) -> BoxFuture<'a, Result<()>> {
-        Box::pin(async move { cx.out.send(announce(&cx.state.presence)).await })
+        Box::pin(send_own(cx))
+    }
+
+    /// A presence chosen while the connection was down is announced now.
+    fn resumed<'a, 'b>(&'a self, cx: &'a mut Cx<'b>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            if cx.state.announced.as_ref() != Some(&cx.state.presence) {
+                send_own(cx).await?;
+            }
+            Ok(())
+        })
     }
 
     fn lost(&self, state: &mut State) {
         state.contacts_mut(|c| c.clear_presence());
         state.emit_roster();
     }
+}
+
+/// Announces the own presence and remembers what the server got.
+async fn send_own(cx: &mut Cx<'_>) -> Result<()> {
+    cx.out.send(announce(&cx.state.presence)).await?;
+    cx.state.announced = Some(cx.state.presence.clone());
+    Ok(())
 }
 
 /// The stanza announcing `own`.
@@ -86,7 +103,7 @@ impl Request for SetPresence {
         Box::pin(async move {
             let SetPresence { show, status, reply } = *self;
             cx.state.presence = OwnPresence { show, status };
-            let result = cx.out.send(announce(&cx.state.presence)).await;
+            let result = send_own(cx).await;
             let _ = reply.send(result.as_ref().map(|_| ()).map_err(|_| Error::NotConnected));
             result
         })

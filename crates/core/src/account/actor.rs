@@ -3,7 +3,7 @@
 //! handlers and the message pipeline — never to a feature by name.
 
 use tokio::sync::mpsc;
-use tracing::warn;
+use tracing::{debug, warn};
 use xmpp::parsers::{sm, stream_error::DefinedCondition as StreamCondition};
 use xmpp::tokio_xmpp::xmlstream::{ReadError, XmppStreamElement};
 use xmpp::tokio_xmpp::Stanza;
@@ -12,9 +12,11 @@ use super::{outbox, Command, State};
 use crate::error::{Error, Result};
 use crate::events::ConnState;
 use crate::feature::{Cx, Flow, FEATURES};
+use crate::session::sm::{is_failed, Acks, Resumption};
+use crate::session::Session;
 use crate::stanza::outbound::Outbound;
 use crate::stanza::{pipeline, router};
-use crate::transport::{read_error, xml::Received, SessionStream};
+use crate::transport::{read_error, xml::Received};
 use crate::ping;
 
 /// Why an online phase ended.
@@ -24,13 +26,40 @@ pub(crate) enum End {
     Fatal(Error),
 }
 
-pub(crate) async fn online(state: &mut State, commands: &mut mpsc::Receiver<Command>, stream: SessionStream) -> End {
-    let mut out = Outbound::new(stream);
+/// A session is up until this returns; the acknowledgement state comes back with the end, so
+/// that the next connection can resume the session (XEP-0198).
+pub(crate) async fn online(
+    state: &mut State,
+    commands: &mut mpsc::Receiver<Command>,
+    session: Session,
+    previous: Acks,
+) -> (End, Acks) {
+    let (acks, resumed, abandoned) = match session.resumption {
+        Some(Resumption::Resumed { h }) => (previous, Some(h), Vec::new()),
+        Some(Resumption::Failed { h }) => (Acks::default(), None, previous.abandoned(h)),
+        None => (Acks::default(), None, Vec::new()),
+    };
+    let mut out = Outbound::new(session.stream, acks);
     let sm_offered = state.features.stream_management.is_some();
     state.set_state(ConnState::Online, None, None);
-    if let Err(e) = start(&mut Cx { state, out: &mut out }, sm_offered).await {
-        return End::Lost(e);
-    }
+    let begun = {
+        let mut cx = Cx { state, out: &mut out };
+        match resumed {
+            Some(h) => resume(&mut cx, h).await,
+            None => match outbox::mark_sent(&mut cx, abandoned).await {
+                Ok(()) => start(&mut cx, sm_offered).await,
+                Err(e) => Err(e),
+            },
+        }
+    };
+    let end = match begun {
+        Ok(()) => serve(state, commands, &mut out).await,
+        Err(e) => End::Lost(e),
+    };
+    (end, out.into_acks())
+}
+
+async fn serve(state: &mut State, commands: &mut mpsc::Receiver<Command>, out: &mut Outbound) -> End {
     loop {
         let deadline = state.iqs.next_deadline();
         let timer = async move {
@@ -51,7 +80,7 @@ pub(crate) async fn online(state: &mut State, commands: &mut mpsc::Receiver<Comm
                 };
                 match cmd {
                     Command::Run(request) => {
-                        if let Err(e) = request.online(&mut Cx { state, out: &mut out }).await {
+                        if let Err(e) = request.online(&mut Cx { state, out }).await {
                             return End::Lost(e);
                         }
                     }
@@ -66,19 +95,23 @@ pub(crate) async fn online(state: &mut State, commands: &mut mpsc::Receiver<Comm
             () = timer => {
                 let late = state.iqs.expire(tokio::time::Instant::now());
                 for then in late {
-                    if let Err(e) = then.answered(&mut Cx { state, out: &mut out }, Err(Error::Timeout)).await {
+                    if let Err(e) = then.answered(&mut Cx { state, out }, Err(Error::Timeout)).await {
                         return End::Lost(e);
                     }
                 }
             }
             item = out.next() => {
-                let mut cx = Cx { state, out: &mut out };
+                let mut cx = Cx { state, out };
                 let result = match item {
                     None => Err(Error::StreamClosed("the connection was closed".into())),
                     Some(Err(ReadError::SoftTimeout)) => ping::keepalive(&mut cx).await,
                     Some(Err(e)) => {
                         cx.out.acknowledge_broken().await;
                         Err(read_error(e))
+                    }
+                    Some(Ok(Received::Dropped(dropped))) if is_failed(&dropped) => {
+                        let failed = sm::Nonza::Failed(sm::Failed { h: None, error: None });
+                        outbox::stream_management(&mut cx, failed).await
                     }
                     Some(Ok(Received::Dropped(dropped))) => {
                         if dropped.stanza {
@@ -111,11 +144,26 @@ pub(crate) async fn online(state: &mut State, commands: &mut mpsc::Receiver<Comm
     }
 }
 
+/// The previous session goes on: the server's count confirms what it handled, the rest is
+/// written again, and each feature catches up on what changed while the connection was down
+/// (no roster fetch, no presence flood: the server kept both).
+async fn resume(cx: &mut Cx<'_>, h: u32) -> Result<()> {
+    let (confirmed, again) = cx.out.acks().resumed(h);
+    debug!(h, confirmed = confirmed.len(), again = again.len(), "session resumed");
+    outbox::mark_sent(cx, confirmed).await?;
+    cx.out.resend(again).await?;
+    cx.state.resumptions.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    for feature in FEATURES {
+        feature.resumed(cx).await?;
+    }
+    Ok(())
+}
+
 /// A new session: XEP-0198 first (so everything after it is counted), then each feature in
 /// [`FEATURES`] order.
 async fn start(cx: &mut Cx<'_>, sm_offered: bool) -> Result<()> {
     if sm_offered {
-        cx.out.nonza(sm::Nonza::Enable(sm::Enable::new())).await?;
+        cx.out.nonza(sm::Nonza::Enable(sm::Enable::new().with_resume())).await?;
         cx.out.acks().request();
     }
     for feature in FEATURES {

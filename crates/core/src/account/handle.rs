@@ -92,7 +92,13 @@ async fn remember_login(store: &Store, config: &AccountConfig) -> Result<()> {
 impl AccountConfig {
     /// What opening a session needs.
     pub fn login(&self) -> Login {
-        Login { jid: self.jid.clone(), password: self.password.clone(), resource: self.resource.clone(), connect: self.connect.clone() }
+        Login {
+            jid: self.jid.clone(),
+            password: self.password.clone(),
+            resource: self.resource.clone(),
+            connect: self.connect.clone(),
+            resume: None,
+        }
     }
 }
 
@@ -151,6 +157,7 @@ struct Shared {
     bound: Arc<RwLock<Option<(FullJid, Mechanism)>>>,
     store: Store,
     events: broadcast::Sender<Event>,
+    resumptions: Arc<std::sync::atomic::AtomicU32>,
 }
 
 /// Handle to a logged-in account. Cheap to clone.
@@ -223,8 +230,11 @@ impl Client {
         let (state_tx, state_rx) = watch::channel(ConnState::Connecting);
         let bound = Arc::new(RwLock::new(bound));
         let jid = config.jid.clone();
+        let resumptions = Arc::new(std::sync::atomic::AtomicU32::new(0));
         let state = State {
             presence: config.presence.clone(),
+            announced: None,
+            resumptions: resumptions.clone(),
             iqs: IqTracker::new(jid.clone()),
             config,
             store: store.clone(),
@@ -237,7 +247,7 @@ impl Client {
         };
         tokio::spawn(super::lifecycle::run(state, commands_rx, first));
         Ok(Client {
-            shared: Arc::new(Shared { jid, commands: commands_tx, state: state_rx, contacts, bound, store, events }),
+            shared: Arc::new(Shared { jid, commands: commands_tx, state: state_rx, contacts, bound, store, events, resumptions }),
         })
     }
 
@@ -247,6 +257,12 @@ impl Client {
 
     pub fn state(&self) -> ConnState {
         *self.shared.state.borrow()
+    }
+
+    /// How many times a dropped connection was followed by the same session resumed
+    /// (XEP-0198), rather than a new one.
+    pub fn resumptions(&self) -> u32 {
+        self.shared.resumptions.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Waits until the connection state satisfies `pred` (for callers that need to sequence).

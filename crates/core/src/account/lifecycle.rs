@@ -1,5 +1,6 @@
-//! An account's life: online → lost → backoff → online again, until the user disconnects or
-//! an error that retrying cannot fix (authentication, certificate, a conflict) ends it.
+//! An account's life: online → lost → backoff → online again (the same session resumed where
+//! the server allows it, XEP-0198), until the user disconnects or an error that retrying
+//! cannot fix (authentication, certificate, a conflict) ends it.
 
 use std::time::Instant;
 
@@ -12,6 +13,7 @@ use super::{Command, State};
 use crate::error::{Error, Result};
 use crate::events::ConnState;
 use crate::feature::FEATURES;
+use crate::session::sm::{Acks, Resumption};
 use crate::session::Session;
 
 #[instrument(skip_all, fields(account = %state.config.jid))]
@@ -20,7 +22,7 @@ pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>,
     let mut session = match first {
         Ok(s) => Some(s),
         // Started offline: reconnect as after a loss.
-        Err(e) => match reconnect(&mut state, &mut commands, e, Plan::default()).await {
+        Err(e) => match reconnect(&mut state, &mut commands, e, Plan::default(), &Acks::default()).await {
             Ok(s) => s,
             Err(e) => {
                 last_error = Some(e);
@@ -29,13 +31,23 @@ pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>,
         },
     };
     let mut reconnects = Reconnects::default();
+    let mut acks = Acks::default();
+    // Presences kept for a session the server may resume, until we know whether it did.
+    let mut held = false;
     while let Some(s) = session.take() {
+        let resumed = matches!(s.resumption, Some(Resumption::Resumed { .. }));
+        if held && !resumed {
+            // The old session is gone after all: what it knew no longer holds.
+            forget(&mut state);
+        }
         if let Ok(mut b) = state.bound.write() {
             *b = Some((s.jid.clone(), s.mechanism));
         }
         state.features = s.features.clone();
         let since = Instant::now();
-        match actor::online(&mut state, &mut commands, s.stream).await {
+        let (end, kept) = actor::online(&mut state, &mut commands, s, std::mem::take(&mut acks)).await;
+        acks = kept;
+        match end {
             End::Shutdown => break,
             End::Fatal(e) => {
                 last_error = Some(e);
@@ -43,7 +55,12 @@ pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>,
             }
             End::Lost(e) => {
                 warn!(error = %e, "connection lost");
-                lost(&mut state);
+                // Nobody waits on an answer across the gap; a resumable session keeps the rest.
+                state.iqs.fail_all();
+                held = acks.lost();
+                if !held {
+                    forget(&mut state);
+                }
                 let plan = reconnects.lost(since.elapsed(), &e);
                 let shown = match plan.reason() {
                     Some(looping) => {
@@ -52,7 +69,7 @@ pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>,
                     }
                     None => e,
                 };
-                match reconnect(&mut state, &mut commands, shown, plan).await {
+                match reconnect(&mut state, &mut commands, shown, plan, &acks).await {
                     Ok(Some(s)) => session = Some(s),
                     Ok(None) => break,
                     Err(e) => {
@@ -74,6 +91,12 @@ pub(crate) async fn run(mut state: State, mut commands: mpsc::Receiver<Command>,
 
 fn lost(state: &mut State) {
     state.iqs.fail_all();
+    forget(state);
+}
+
+/// The session is over for good: features drop what only it knew.
+fn forget(state: &mut State) {
+    state.announced = None;
     for feature in FEATURES {
         feature.lost(state);
     }
@@ -95,30 +118,26 @@ async fn reconnect(
     commands: &mut mpsc::Receiver<Command>,
     mut error: Error,
     plan: Plan,
+    acks: &Acks,
 ) -> Result<Option<Session>> {
     let mut attempt = plan.first_attempt;
     loop {
         let delay = (state.seams.backoff)(attempt, plan.cap);
         attempt += 1;
         state.set_state(ConnState::Reconnecting, Some(&error), Some(delay));
-        let sleep = tokio::time::sleep(delay);
-        tokio::pin!(sleep);
-        loop {
-            tokio::select! {
-                _ = &mut sleep => break,
-                cmd = commands.recv() => match cmd {
-                    None => return Ok(None),
-                    Some(Command::Disconnect { reply }) => {
-                        let _ = reply.send(());
-                        return Ok(None);
-                    }
-                    Some(Command::Run(request)) => request.offline(state),
-                }
-            }
+        if meanwhile(state, commands, tokio::time::sleep(delay)).await.is_none() {
+            return Ok(None);
         }
         state.set_state(ConnState::Connecting, None, None);
-        let login = state.config.login();
-        match state.seams.connector.open(&login).await {
+        let mut login = state.config.login();
+        let bound = state.bound.read().ok().and_then(|b| b.as_ref().map(|(jid, _)| jid.clone()));
+        login.resume = bound.and_then(|jid| acks.token(&jid));
+        // Commands keep being taken while the attempt runs (a login may take seconds).
+        let connector = state.seams.connector.clone();
+        let Some(opened) = meanwhile(state, commands, connector.open(&login)).await else {
+            return Ok(None);
+        };
+        match opened {
             Ok(s) => return Ok(Some(s)),
             Err(e) if e.is_transient() || matches!(e, Error::Tls(_)) => {
                 debug!(error = %e, attempt, "reconnect attempt failed");
@@ -127,6 +146,29 @@ async fn reconnect(
                 }
             }
             Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Runs `work` while answering commands as an offline account does. `None`: the user
+/// disconnected (or the account was dropped) before `work` finished.
+async fn meanwhile<T>(
+    state: &mut State,
+    commands: &mut mpsc::Receiver<Command>,
+    work: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            done = &mut work => return Some(done),
+            cmd = commands.recv() => match cmd {
+                None => return None,
+                Some(Command::Disconnect { reply }) => {
+                    let _ = reply.send(());
+                    return None;
+                }
+                Some(Command::Run(request)) => request.offline(state),
+            }
         }
     }
 }

@@ -37,6 +37,10 @@ pub struct State {
     pub conn: watch::Sender<ConnState>,
     /// What we announce: kept while reconnecting, announced again when back.
     pub presence: OwnPresence,
+    /// What the server last got from us, so that a resumed session announces only a change.
+    pub announced: Option<OwnPresence>,
+    /// Sessions resumed (XEP-0198) rather than opened afresh, shared with the handle.
+    pub resumptions: Arc<std::sync::atomic::AtomicU32>,
     pub iqs: IqTracker,
     /// The current session's stream features (what the server offers).
     pub features: StreamFeatures,

@@ -1,7 +1,8 @@
 //! The outbox: a message is stored as pending before anything is written, and moves forward
 //! only — pending → sent (the server acknowledged it under XEP-0198, or it was written on a
 //! stream without acks) → delivered → displayed, or failed. What is still pending when a
-//! session starts goes out again with the same origin-id, so receivers can drop a duplicate.
+//! session starts goes out again with the same origin-id, so receivers can drop a duplicate;
+//! a resumed session instead writes again exactly what the server had not confirmed.
 
 use futures::future::BoxFuture;
 use hongyan_store::{Message, MessageState};
@@ -61,7 +62,7 @@ pub(crate) async fn send(cx: &mut Cx<'_>, message: Message) -> Result<()> {
     Ok(())
 }
 
-async fn mark_sent(cx: &mut Cx<'_>, ids: Vec<i64>) -> Result<()> {
+pub(crate) async fn mark_sent(cx: &mut Cx<'_>, ids: Vec<i64>) -> Result<()> {
     for id in ids {
         if let Some(updated) = cx.state.store.update_state(id, MessageState::Sent, None).await? {
             cx.emit(Event::MessageUpdated { account: cx.account(), message: updated });
@@ -73,7 +74,7 @@ async fn mark_sent(cx: &mut Cx<'_>, ids: Vec<i64>) -> Result<()> {
 /// XEP-0198 elements from the server.
 pub(crate) async fn stream_management(cx: &mut Cx<'_>, nonza: sm::Nonza) -> Result<()> {
     match nonza {
-        sm::Nonza::Enabled(_) => cx.out.acks().enabled(),
+        sm::Nonza::Enabled(enabled) => cx.out.acks().enabled(&enabled),
         sm::Nonza::Failed(_) => {
             let written = cx.out.acks().failed();
             mark_sent(cx, written).await?;

@@ -36,6 +36,11 @@ impl Feature for Chat {
     fn online<'a, 'b>(&'a self, cx: &'a mut Cx<'b>) -> BoxFuture<'a, Result<()>> {
         Box::pin(outbox::flush(cx))
     }
+
+    /// Messages written while the connection was down go out now.
+    fn resumed<'a, 'b>(&'a self, cx: &'a mut Cx<'b>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(outbox::flush(cx))
+    }
 }
 
 /// The server stamps `from` on everything it routes: a message without it is not a chat.

@@ -1,4 +1,5 @@
-//! Opening an authenticated session: transport → SASL → stream restart → resource binding.
+//! Opening an authenticated session: transport → SASL → stream restart → resumption of the
+//! previous session (XEP-0198) when there is one to resume, else resource binding.
 
 pub mod sasl;
 pub mod scram;
@@ -10,7 +11,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use futures::{SinkExt, StreamExt};
-use tracing::warn;
+use tracing::{debug, warn};
 use xmpp::parsers::{
     bind::{BindQuery, BindResponse},
     iq::Iq,
@@ -32,6 +33,8 @@ pub struct Session {
     pub jid: FullJid,
     pub mechanism: Mechanism,
     pub features: StreamFeatures,
+    /// How resuming the previous session went, when the login asked for it.
+    pub resumption: Option<sm::Resumption>,
 }
 
 /// What an account needs to open a session.
@@ -41,6 +44,8 @@ pub struct Login {
     pub password: String,
     pub resource: String,
     pub connect: ConnectOptions,
+    /// The session to resume, if any (XEP-0198).
+    pub resume: Option<sm::ResumeToken>,
 }
 
 /// How an account gets its sessions: [`Network`] in production (TCP, TLS, SASL, bind); an
@@ -54,7 +59,9 @@ pub struct Network;
 
 impl Connector for Network {
     fn open<'a>(&'a self, login: &'a Login) -> BoxFuture<'a, Result<Session>> {
-        Box::pin(open(&login.jid, &login.password, &login.resource, &login.connect))
+        Box::pin(async move {
+            tokio::time::timeout(LOGIN_TIMEOUT, open_inner(login)).await.map_err(|_| Error::Timeout)?
+        })
     }
 }
 
@@ -75,12 +82,18 @@ impl Default for Seams {
 }
 
 pub async fn open(jid: &BareJid, password: &str, resource: &str, opts: &ConnectOptions) -> Result<Session> {
-    tokio::time::timeout(LOGIN_TIMEOUT, open_inner(jid, password, resource, opts))
-        .await
-        .map_err(|_| Error::Timeout)?
+    let login = Login {
+        jid: jid.clone(),
+        password: password.to_owned(),
+        resource: resource.to_owned(),
+        connect: opts.clone(),
+        resume: None,
+    };
+    Network.open(&login).await
 }
 
-async fn open_inner(jid: &BareJid, password: &str, resource: &str, opts: &ConnectOptions) -> Result<Session> {
+async fn open_inner(login: &Login) -> Result<Session> {
+    let Login { jid, password, resource, connect: opts, resume } = login;
     let username = jid
         .node()
         .ok_or_else(|| Error::InvalidJid(format!("{jid} has no user name")))?
@@ -89,6 +102,13 @@ async fn open_inner(jid: &BareJid, password: &str, resource: &str, opts: &Connec
     let transport::Connected { mut stream, features, channel_binding, .. } = transport::connect(jid, opts).await?;
     let mechanism = sasl::authenticate(&mut stream, &features, &channel_binding, &username, password).await?;
     let (features, mut stream) = transport::restart(stream, jid).await?;
+    let resumption = match resume {
+        Some(token) if features.stream_management.is_some() => Some(resume_session(&mut stream, token).await?),
+        _ => None,
+    };
+    if let (Some(sm::Resumption::Resumed { .. }), Some(token)) = (resumption, resume) {
+        return Ok(Session { stream, jid: token.jid.clone(), mechanism, features, resumption });
+    }
     if !features.can_bind() {
         return Err(Error::StreamClosed("the server offers no resource binding".into()));
     }
@@ -101,7 +121,45 @@ async fn open_inner(jid: &BareJid, password: &str, resource: &str, opts: &Connec
         Iq::Error { error, .. } if error.defined_condition == DefinedCondition::Conflict => return Err(Error::Conflict),
         other => return Err(Error::StreamClosed(format!("resource binding failed: {:?}", other.id()))),
     };
-    Ok(Session { stream, jid, mechanism, features })
+    Ok(Session { stream, jid, mechanism, features, resumption })
+}
+
+/// Sends `<resume/>` and reads the server's answer. A `<failed/>` leaves the stream ready for
+/// resource binding, as XEP-0198 §5 allows.
+pub async fn resume_session(stream: &mut Stream, token: &sm::ResumeToken) -> Result<sm::Resumption> {
+    let resume = xmpp::parsers::sm::Resume { h: token.h, previd: xmpp::parsers::sm::StreamId(token.id.clone()) };
+    stream
+        .send(&XmppStreamElement::SM(xmpp::parsers::sm::Nonza::Resume(resume)))
+        .await
+        .map_err(stream_io_error)?;
+    loop {
+        match stream.next().await {
+            Some(Ok(Received::Dropped(d))) if sm::is_failed(&d) => {
+                debug!("the server could not resume the session and gave no count");
+                return Ok(sm::Resumption::Failed { h: None });
+            }
+            Some(Ok(Received::Dropped(d))) => warn!(element = %d, "dropped an element while resuming"),
+            Some(Ok(Received::Element(XmppStreamElement::SM(nonza)))) => match nonza {
+                xmpp::parsers::sm::Nonza::Resumed(r) if r.previd.0 == token.id => {
+                    return Ok(sm::Resumption::Resumed { h: r.h });
+                }
+                xmpp::parsers::sm::Nonza::Resumed(r) => {
+                    return Err(Error::StreamClosed(format!("the server resumed another session ({})", r.previd.0)));
+                }
+                xmpp::parsers::sm::Nonza::Failed(f) => {
+                    debug!(condition = ?f.error, h = ?f.h, "the server could not resume the session");
+                    return Ok(sm::Resumption::Failed { h: f.h });
+                }
+                _ => continue,
+            },
+            Some(Ok(Received::Element(XmppStreamElement::StreamError(e)))) => {
+                return Err(Error::StreamClosed(e.to_string()));
+            }
+            Some(Ok(Received::Element(_))) => continue,
+            Some(Err(e)) => return Err(read_error(e)),
+            None => return Err(Error::StreamClosed("closed while resuming the session".into())),
+        }
+    }
 }
 
 /// Sends an IQ and waits for its answer, during set-up only (before other stanzas flow).

@@ -20,14 +20,21 @@ pub struct Outbound {
 }
 
 impl Outbound {
-    pub fn new(stream: SessionStream) -> Outbound {
-        Outbound { stream, acks: Acks::default() }
+    /// A stream carrying on the acknowledgement state of `acks`: a fresh one for a new
+    /// session, the previous stream's for a resumed one.
+    pub fn new(stream: SessionStream, acks: Acks) -> Outbound {
+        Outbound { stream, acks }
+    }
+
+    /// The acknowledgement state, kept when the stream ends so that the session can resume.
+    pub fn into_acks(self) -> Acks {
+        self.acks
     }
 
     /// Writes a stanza, counted for acknowledgements.
     pub async fn send(&mut self, stanza: impl Into<Stanza>) -> Result<()> {
-        self.write(XmppStreamElement::Stanza(stanza.into())).await?;
-        self.acks.sent(None);
+        let stanza = self.write_stanza(stanza.into()).await?;
+        self.acks.sent(&stanza, None);
         Ok(())
     }
 
@@ -35,18 +42,31 @@ impl Outbound {
     /// acknowledge it (XEP-0198 is on, and an ack was requested); `Ok(false)`: nothing more
     /// will be heard, so it counts as sent once written.
     pub async fn send_tracked(&mut self, stanza: impl Into<Stanza>, row: i64) -> Result<bool> {
-        self.write(XmppStreamElement::Stanza(stanza.into())).await?;
+        let stanza = self.write_stanza(stanza.into()).await?;
         if !self.acks.requested() {
             return Ok(false);
         }
-        self.acks.sent(Some(row));
+        self.acks.sent(&stanza, Some(row));
         self.nonza(sm::Nonza::Req(sm::R)).await?;
         Ok(true)
     }
 
+    /// Writes again, on a resumed session, the stanzas the server had not confirmed; one ack
+    /// request covers them all.
+    pub async fn resend(&mut self, stanzas: Vec<(Stanza, Option<i64>)>) -> Result<()> {
+        if stanzas.is_empty() {
+            return Ok(());
+        }
+        for (stanza, row) in stanzas {
+            let stanza = self.write_stanza(stanza).await?;
+            self.acks.sent(&stanza, row);
+        }
+        self.nonza(sm::Nonza::Req(sm::R)).await
+    }
+
     /// Writes a XEP-0198 element (not counted: only stanzas are).
     pub async fn nonza(&mut self, nonza: sm::Nonza) -> Result<()> {
-        self.write(XmppStreamElement::SM(nonza)).await
+        self.write(&XmppStreamElement::SM(nonza)).await
     }
 
     pub fn acks(&mut self) -> &mut Acks {
@@ -90,7 +110,17 @@ impl Outbound {
         let _ = tokio::time::timeout(Duration::from_secs(2), goodbye).await;
     }
 
-    async fn write(&mut self, element: XmppStreamElement) -> Result<()> {
-        self.stream.send(&element).await.map_err(stream_io_error)
+    /// Writes a stanza and hands it back, for counting.
+    async fn write_stanza(&mut self, stanza: Stanza) -> Result<Stanza> {
+        let element = XmppStreamElement::Stanza(stanza);
+        self.write(&element).await?;
+        match element {
+            XmppStreamElement::Stanza(stanza) => Ok(stanza),
+            _ => unreachable!("built as a stanza above"),
+        }
+    }
+
+    async fn write(&mut self, element: &XmppStreamElement) -> Result<()> {
+        self.stream.send(element).await.map_err(stream_io_error)
     }
 }

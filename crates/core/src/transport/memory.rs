@@ -19,7 +19,8 @@ use xmpp::tokio_xmpp::xmlstream::{
 use super::xml::{Limits, XmlStream};
 use super::{stream_io_error, BoxedIo};
 use crate::error::{Error, Result};
-use crate::session::{sasl::Mechanism, Connector, Login, Session};
+use crate::session::sm::Resumption;
+use crate::session::{resume_session, sasl::Mechanism, Connector, Login, Session};
 
 /// The server's end of one in-memory session.
 pub type ServerStream = XmppStream<BufStream<DuplexStream>>;
@@ -86,9 +87,18 @@ impl Connector for MemoryConnector {
             let initiate = XmlStream::open(io, login.jid.domain().as_str(), quiet(), Limits::default());
             let (server, client) = tokio::join!(serve, initiate);
             let server = server.map_err(stream_io_error)?;
-            let (features, client) = client?;
+            let (features, mut client) = client?;
             self.accepted.send(server).map_err(|_| Error::Unreachable("the in-memory server is gone".into()))?;
-            Ok(Session { stream: client, jid: self.bound.clone(), mechanism: Mechanism::ScramSha256, features })
+            // Resumption is negotiated with whoever plays the server, as on the network.
+            let resumption = match &login.resume {
+                Some(token) if features.stream_management.is_some() => Some(resume_session(&mut client, token).await?),
+                _ => None,
+            };
+            let jid = match (&login.resume, resumption) {
+                (Some(token), Some(Resumption::Resumed { .. })) => token.jid.clone(),
+                _ => self.bound.clone(),
+            };
+            Ok(Session { stream: client, jid, mechanism: Mechanism::ScramSha256, features, resumption })
         })
     }
 }

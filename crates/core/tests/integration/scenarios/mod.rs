@@ -10,6 +10,7 @@ mod iq;
 mod lifecycle;
 mod poison;
 mod presence;
+mod resumption;
 mod roster;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -155,6 +156,11 @@ impl Scenario {
     /// Starts with XEP-0198 offered: the account enables it before anything else, then asks
     /// for the roster (answered with `roster`) and announces its presence.
     pub async fn start_with_acks(roster: &str) -> Scenario {
+        Scenario::start_with_sm(roster, sm::Enabled { id: None, location: None, max: None, resume: false }).await
+    }
+
+    /// [`Scenario::start_with_acks`], the server answering `<enable/>` with `enabled`.
+    pub async fn start_with_sm(roster: &str, enabled: sm::Enabled) -> Scenario {
         let mut features = features(&[]);
         features.stream_management = Some(xmpp::parsers::sm::StreamManagement { optional: false });
         let mut s = Scenario::connect(Options { features, ..Options::default() }, Store::open_memory().await.expect("store")).await;
@@ -162,7 +168,7 @@ impl Scenario {
             XmppStreamElement::SM(sm::Nonza::Enable(_)) => {}
             other => panic!("expected <enable/>, got {other:?}"),
         }
-        s.feed_element(XmppStreamElement::SM(sm::Nonza::Enabled(sm::Enabled { id: None, location: None, max: None, resume: false }))).await;
+        s.feed_element(XmppStreamElement::SM(sm::Nonza::Enabled(enabled))).await;
         let get = s.expect_iq().await;
         s.answer_roster(&get, roster).await;
         s.expect_presence().await;
@@ -181,6 +187,7 @@ impl Scenario {
     }
 
     async fn open(options: Options, store: Store, failures: Vec<hongyan_core::Error>, keep_trying: bool) -> hongyan_core::Result<Scenario> {
+        log_if_asked();
         let bound: FullJid = FullJid::new(BOUND).expect("bound JID");
         let (connector, mut memory) = memory::pair(bound, options.features);
         for e in failures {
@@ -326,5 +333,16 @@ impl Scenario {
 
     fn srv(&mut self) -> &mut ServerStream {
         self.server.as_mut().expect("a session with the account")
+    }
+}
+
+/// The account's log on stderr when `HONGYAN_TEST_LOG` holds a filter (`hongyan_core=debug`).
+fn log_if_asked() {
+    if let Ok(filter) = std::env::var("HONGYAN_TEST_LOG") {
+        // A later scenario in the same binary finds the subscriber already set; that is fine.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_test_writer()
+            .try_init();
     }
 }
